@@ -1,0 +1,84 @@
+"""Run the rules over a site and build the report. One engine for `check` and `audit`.
+
+``analyze(raw_site)`` is a pure function from gathered bytes to the report dict: it parses, runs every
+rule (a rule that crashes becomes an ``error`` result; the run goes on), grades, and builds the report.
+Both its input and output pickle cheaply, so `audit` can run it in worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from typing import Any
+
+from .fetch import FetchConfig, fetch_site
+from .findings import ERROR, FAIL, INFO, NOT_APPLICABLE, PASS, WARN, Finding
+from .report import build_report
+from .scoring import RULE_WEIGHTS, rule_score, score_site
+from .site import RawSite, Site, parse_site
+
+_STATUS_ORDER = (FAIL, ERROR, WARN, PASS, INFO, NOT_APPLICABLE)
+
+
+def run_rules(site: Site) -> list[dict[str, Any]]:
+    from pharmcheck.rules import load_rules
+
+    results = []
+    for module in load_rules():
+        try:
+            findings = [f.to_dict() for f in module.check(site)]
+            if not findings:
+                raise RuntimeError("the rule returned no finding")
+        except Exception as exc:  # one broken rule must not sink the report
+            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+            findings = [
+                Finding(
+                    outcome=f"{module.ID}-error",
+                    status=ERROR,
+                    message=f"This check failed inside pharmcheck ({exc.__class__.__name__}: {exc}{at}); its signal is unknown.",
+                ).to_dict()
+            ]
+        statuses = {f["status"] for f in findings}
+        status = next((s for s in _STATUS_ORDER if s in statuses), NOT_APPLICABLE)
+        results.append(
+            {
+                "id": module.ID,
+                "title": module.TITLE,
+                "status": status,
+                "score": rule_score(findings),
+                "weight": RULE_WEIGHTS.get(module.ID, 0),
+                "findings": findings,
+            }
+        )
+    return results
+
+
+def analyze(raw: RawSite) -> dict[str, Any]:
+    """Parse, judge and grade a gathered site; never raises for the site's faults."""
+    from pharmcheck.rules import GATE
+
+    if raw.error is not None:
+        return build_report(raw, None, [], {"verdict": "could-not-check", "score": None, "critical": []})
+    site = parse_site(raw)
+    if site.start is None or not site.start.text and not site.start.links:
+        raw.error = raw.error or "the start page has no readable content"
+        raw.error_kind = raw.error_kind or "empty-page"
+        return build_report(raw, site, [], {"verdict": "could-not-check", "score": None, "critical": []})
+    results = run_rules(site)
+    gate = next((r for r in results if r["id"] == GATE), None)
+    if gate is not None and any(f["outcome"] == f"{GATE}-not-detected" for f in gate["findings"]):
+        graded = {"verdict": "not-a-pharmacy", "score": None, "critical": []}
+    else:
+        graded = score_site([r for r in results if r["id"] != GATE])
+    return build_report(raw, site, results, graded)
+
+
+async def check_target(target: str, config: FetchConfig | None = None, **options: Any) -> dict[str, Any]:
+    config = config or FetchConfig(**options)
+    raw = await fetch_site(target, config)
+    return analyze(raw)
+
+
+def check_sync(target: str, config: FetchConfig | None = None, **options: Any) -> dict[str, Any]:
+    return asyncio.run(check_target(target, config, **options))

@@ -1,0 +1,739 @@
+"""Gather one site: the start page, the pages that matter, TLS facts, redirects, the plain-HTTP answer.
+
+The fetcher is the only part of pharmcheck that touches the network, and it contacts only the site the
+user named. It never runs JavaScript, never submits a form, never logs in or buys: it sends GET requests
+for HTML pages, names itself in its User-Agent, and bounds every request in time and size.
+
+Traps defended here (each has a test against a real loopback server):
+
+* httpx's timeouts apply to each socket read, not to the whole request: a server that trickles a byte
+  a second never times out. Every request runs under one deadline (``asyncio.timeout``) that covers the
+  headers and the body.
+* httpx decodes gzip/deflate/brotli without any bound (510 KB on the wire became 512 MB). Bodies are read
+  raw and decoded here with bounded decompressors; decoded bytes are capped; stacked encodings are refused.
+* Redirects are followed by hand, so the chain is recorded, loops are named as loops, and the crawl never
+  leaves the site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from . import __version__
+from .site import HttpProbe, RawPage, RawSite, TLSInfo, same_site
+
+USER_AGENT = f"pharmcheck/{__version__} (online pharmacy safety checker; +https://github.com/pharmcheck/pharmcheck)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass
+class FetchConfig:
+    max_pages: int = 12  # pages beyond the start page
+    max_products: int = 3  # of those, product pages at most
+    connect_timeout: float = 10.0
+    read_timeout: float = 10.0
+    page_deadline: float = 20.0  # one request, headers and body, whatever the server does
+    site_budget: float = 60.0  # the whole site
+    max_bytes: int = 5_000_000  # decoded bytes read per page; the rest is cut off
+    max_redirects: int = 10
+    ca_file: str | None = None  # extra trusted CA certificates (PEM), e.g. a corporate or test CA
+    obey_robots: bool = False  # `check` fetches one site for a person; `audit` crawls and obeys robots.txt
+    probe_http: bool = True
+    per_host_concurrency: int = 2
+    delay: float = 0.0  # pause between requests to the same host
+    user_agent: str = USER_AGENT
+    offline_max_files: int = 200
+
+
+class FetchError(Exception):
+    """A request failed; ``kind`` is a stable code for reports and summaries."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# ----------------------------------------------------------------------------------------------
+# Input
+
+
+def resolve_target(target: str) -> tuple[str, str]:
+    """Return ("offline", path) or ("online", url); raise FetchError("invalid-input") when neither."""
+    text = (target or "").strip()
+    if not text:
+        raise FetchError("invalid-input", "empty input: give a URL, a domain, a saved .html file or a folder")
+    path = Path(text).expanduser()
+    if "://" not in text:
+        if path.exists():
+            if path.is_dir() or path.suffix.lower() in (".html", ".htm", ".xhtml"):
+                return "offline", str(path.resolve())
+            raise FetchError("invalid-input", f"{text}: not a saved .html page or a folder of them")
+        if text.lower().endswith((".html", ".htm")) and ("/" in text or "\\" in text):
+            raise FetchError("invalid-input", f"{text}: no such file")
+    return "online", normalize_url(text)
+
+
+_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$")
+
+
+def normalize_url(text: str) -> str:
+    """A URL for a user's input: ``pharmacy.example`` means ``https://pharmacy.example/``."""
+    raw = text.strip()
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", raw) is None:
+        raw = "https://" + raw
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise FetchError("invalid-input", f"{text}: not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError("invalid-input", f"{text}: only http and https URLs can be checked")
+    host = (parts.hostname or "").strip()
+    if not host:
+        raise FetchError("invalid-input", f"{text}: the URL has no host name")
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower() if not _is_ip(host) else host
+    except UnicodeError:
+        raise FetchError("invalid-input", f"{text}: {host!r} is not a valid host name") from None
+    if not _is_ip(ascii_host) and (_HOST_RE.match(ascii_host) is None or "." not in ascii_host and ascii_host != "localhost"):
+        raise FetchError("invalid-input", f"{text}: {host!r} is not a valid host name")
+    netloc = ascii_host if ":" not in ascii_host else f"[{ascii_host}]"
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+# ----------------------------------------------------------------------------------------------
+# Choosing pages
+
+
+_ROLE_WORDS: list[tuple[str, re.Pattern[str], int]] = [
+    ("contact", re.compile(r"contact|kontakt|reach.?us|customer.?(service|care)|get.?in.?touch|find.?us", re.I), 10),
+    ("pharmacist", re.compile(r"pharmacist|consult|ask.?(a|our|the)?.?(pharmacist|expert)", re.I), 10),
+    ("prescription", re.compile(r"prescription|\brx\b|refill|transfer|upload|e-?prescri", re.I), 9),
+    ("about", re.compile(r"about|who.?we.?are|our.?(company|story|team)|company", re.I), 8),
+    ("licence", re.compile(r"licen[cs]|accredit|verif|certif|regulat|legitimacy|registration|gphc|cipa|nabp", re.I), 8),
+    ("faq", re.compile(r"\bfaq|help|questions|how.?(it|to).?(works|order)", re.I), 7),
+    ("shipping", re.compile(r"shipping|delivery|dispatch", re.I), 5),
+    ("terms", re.compile(r"terms|conditions|legal|disclaimer|policies", re.I), 4),
+    ("privacy", re.compile(r"privacy|hipaa|data.?protection", re.I), 4),
+]
+_PRODUCT_URL = re.compile(r"/(product|products|item|shop|drug|drugs|medication|medications|buy|p|catalog|store)[/_-]|[?&](product|id|item)=", re.I)
+_SKIP_URL = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|gz|mp4|mp3|woff2?|ttf|xml|json|txt)(\?|$)"
+    r"|add.?to.?cart|addtocart|[?&]add=|logout|log-out|signout|sign-out|/cart\b|/checkout|basket|wishlist|/delete|/remove|/account|/login|/signin|/register",
+    re.I,
+)
+
+
+def classify(url: str, text: str = "") -> str | None:
+    """The role of a page from its link text and URL (None: not one of the pages that matter)."""
+    hay = f"{text} {urlsplit(url).path}"
+    for role, rx, _ in _ROLE_WORDS:
+        if rx.search(hay):
+            return role
+    return None
+
+
+def choose_pages(start_url: str, links: list[tuple[str, str]], config: FetchConfig) -> list[tuple[str, str]]:
+    """Pick up to ``max_pages`` same-site links, most relevant first: (url, role)."""
+    scored: dict[str, tuple[int, str]] = {}
+    products: list[str] = []
+    start_key = start_url.rstrip("/")
+    for url, text in links:
+        if not url.startswith(("http://", "https://")) or url.rstrip("/") == start_key:
+            continue
+        if _SKIP_URL.search(url) or not same_site(url, start_url):
+            continue
+        hay = f"{text} {urlsplit(url).path}"
+        best: tuple[int, str] | None = None
+        for role, rx, weight in _ROLE_WORDS:
+            if rx.search(hay):
+                # link text says more than a URL; the first matching role is the most important one
+                score = weight + (2 if rx.search(text) else 0)
+                best = (score, role)
+                break
+        if best is not None:
+            if url not in scored or scored[url][0] < best[0]:
+                scored[url] = best
+        elif _PRODUCT_URL.search(url) or _looks_like_product(text):
+            if url not in products:
+                products.append(url)
+    ranked = sorted(scored.items(), key=lambda item: -item[1][0])
+    chosen: list[tuple[str, str]] = []
+    seen_roles: dict[str, int] = {}
+    for url, (_, role) in ranked:
+        if seen_roles.get(role, 0) >= 2:  # two pages per role at most: leave room for other roles
+            continue
+        seen_roles[role] = seen_roles.get(role, 0) + 1
+        chosen.append((url, role))
+    budget = config.max_pages
+    n_products = min(config.max_products, len(products), budget)
+    core = chosen[: max(0, budget - n_products)]
+    out = core + [(u, "product") for u in products[:n_products]]
+    # fill any room left with the remaining relevant pages
+    for url, role in chosen[len(core):]:
+        if len(out) >= budget:
+            break
+        out.append((url, role))
+    return out[:budget]
+
+
+_PRODUCT_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(mg|mcg|ml)\b|\bbuy\b|\border\b", re.I)
+
+
+def _looks_like_product(text: str) -> bool:
+    return bool(text) and len(text) < 80 and _PRODUCT_TEXT.search(text) is not None
+
+
+def extract_links(body: bytes, base_url: str) -> list[tuple[str, str]]:
+    """Links of a page, for choosing what to crawl: (absolute url, text). Cheap: lxml, no soup."""
+    import lxml.html
+
+    from .site import decode_html
+
+    try:
+        text, _ = decode_html(body)
+        doc = lxml.html.document_fromstring(text)
+    except Exception:  # an unparseable page simply has no links to follow
+        return []
+    base = base_url
+    for el in doc.iter("base"):
+        if el.get("href"):
+            base = urljoin(base_url, el.get("href").strip())
+            break
+    out = []
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        url = urljoin(base, href).split("#", 1)[0]
+        label = " ".join((a.text_content() or "").split())[:200]
+        if a.get("title"):
+            label += " " + a.get("title")
+        out.append((url, label))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Bounded body decoding
+
+
+class _BoundedDecoder:
+    """Decodes a Content-Encoding chunk by chunk, never producing more than ``limit`` bytes."""
+
+    def __init__(self, encoding: str, limit: int):
+        self.limit = limit
+        self.produced = 0
+        self.truncated = False
+        self.encoding = encoding
+        if encoding == "gzip" or encoding == "x-gzip":
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj()
+            self._raw_fallback = True
+        elif encoding == "br":
+            import brotli
+
+            self._br = brotli.Decompressor()
+        elif encoding in ("", "identity"):
+            pass
+        else:
+            raise FetchError("unsupported-encoding", f"the server used an unsupported content encoding: {encoding}")
+        self._first = True
+
+    def feed(self, chunk: bytes) -> bytes:
+        room = self.limit - self.produced
+        if room <= 0:
+            self.truncated = True
+            return b""
+        enc = self.encoding
+        if enc in ("", "identity"):
+            out = chunk[:room]
+            if len(chunk) > room:
+                self.truncated = True
+        elif enc == "br":
+            out = self._feed_brotli(chunk, room)
+        else:
+            out = self._feed_zlib(chunk, room)
+        self.produced += len(out)
+        return out
+
+    def _feed_zlib(self, chunk: bytes, room: int) -> bytes:
+        try:
+            out = self._z.decompress(chunk, room + 1)
+        except zlib.error:
+            if self.encoding == "deflate" and self._first:  # some servers send raw deflate
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                return self._feed_zlib(chunk, room)
+            raise FetchError("bad-encoding", f"the {self.encoding} body could not be decoded") from None
+        self._first = False
+        if len(out) > room or self._z.unconsumed_tail:
+            self.truncated = True
+            out = out[:room]
+        return out
+
+    def _feed_brotli(self, chunk: bytes, room: int) -> bytes:
+        import brotli
+
+        try:
+            out = self._br.process(chunk, output_buffer_limit=room + 1)
+        except brotli.error:
+            raise FetchError("bad-encoding", "the br body could not be decoded") from None
+        if len(out) > room or not self._br.can_accept_more_data():
+            self.truncated = True
+            out = out[:room]
+        return out
+
+
+def _content_encoding(headers: httpx.Headers) -> str:
+    values = [v.strip().lower() for v in headers.get("content-encoding", "").split(",") if v.strip()]
+    values = [v for v in values if v != "identity"]
+    if len(values) > 1:
+        raise FetchError("stacked-encoding", f"refused: stacked content encodings ({', '.join(values)})")
+    return values[0] if values else ""
+
+
+# ----------------------------------------------------------------------------------------------
+# TLS
+
+
+_SSL_CONTEXTS: dict[tuple[str | None, bool], ssl.SSLContext] = {}
+
+
+def ssl_context(ca_file: str | None = None, verify: bool = True) -> ssl.SSLContext:
+    """One SSL context per configuration, shared by every client: building one costs milliseconds."""
+    key = (ca_file, verify)
+    ctx = _SSL_CONTEXTS.get(key)
+    if ctx is None:
+        if verify:
+            import certifi
+
+            ctx = ssl.create_default_context(cafile=certifi.where())
+            if ca_file:
+                try:
+                    ctx.load_verify_locations(cafile=ca_file)
+                except (OSError, ssl.SSLError) as exc:
+                    raise FetchError("invalid-input", f"cannot read CA bundle {ca_file}: {exc}") from None
+        else:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        _SSL_CONTEXTS[key] = ctx
+    return ctx
+
+
+def _name(pairs: Any, key: str) -> str | None:
+    for rdn in pairs or ():
+        for k, v in rdn:
+            if k == key:
+                return v
+    return None
+
+
+def _cert_time(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(ssl.cert_time_to_seconds(value), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return value
+
+
+def tls_facts(response: httpx.Response) -> TLSInfo:
+    stream = response.extensions.get("network_stream")
+    sslobj = stream.get_extra_info("ssl_object") if stream is not None else None
+    info = TLSInfo(checked=True, valid=True)
+    if sslobj is None:
+        return info
+    info.protocol = sslobj.version()
+    cipher = sslobj.cipher()
+    info.cipher = cipher[0] if cipher else None
+    cert = sslobj.getpeercert() or {}
+    issuer = cert.get("issuer")
+    info.issuer = _name(issuer, "organizationName") or _name(issuer, "commonName")
+    info.subject_cn = _name(cert.get("subject"), "commonName")
+    info.subject_org = _name(cert.get("subject"), "organizationName")
+    info.not_before = _cert_time(cert.get("notBefore"))
+    info.not_after = _cert_time(cert.get("notAfter"))
+    info.san = [v for k, v in cert.get("subjectAltName", ()) if k in ("DNS", "IP Address")][:20]
+    return info
+
+
+def _tls_reason(exc: BaseException) -> str | None:
+    """The certificate problem behind a connection error, in words, or None when it was not one."""
+    seen = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            msg = e.verify_message or str(e)
+            if "Hostname mismatch" in msg or "IP address mismatch" in msg:
+                return f"the certificate is not valid for this host name ({msg})"
+            if "expired" in msg:
+                return "the certificate has expired"
+            if "self-signed" in msg or "self signed" in msg:
+                return "the certificate is self-signed"
+            if "unable to get local issuer" in msg:
+                return "the certificate was issued by an unknown authority"
+            return f"the certificate was refused: {msg}"
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _classify_error(exc: BaseException, url: str) -> FetchError:
+    if isinstance(exc, FetchError):
+        return exc
+    host = urlsplit(url).netloc
+    reason = _tls_reason(exc)
+    if reason:
+        return FetchError("tls", f"{host}: {reason}")
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException)):
+        return FetchError("timeout", f"{host}: timed out")
+    chain = []
+    e: BaseException | None = exc
+    while e is not None and len(chain) < 10:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    import socket
+
+    for e in chain:
+        if isinstance(e, socket.gaierror):
+            return FetchError("dns", f"{host}: host name not found")
+        if isinstance(e, ConnectionRefusedError):
+            return FetchError("connect", f"{host}: connection refused")
+        if isinstance(e, ssl.SSLError):
+            return FetchError("tls", f"{host}: TLS handshake failed ({e.reason or e})")
+    text = str(exc) or exc.__class__.__name__
+    if isinstance(exc, httpx.ConnectError):
+        if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+            return FetchError("dns", f"{host}: host name not found")
+        if "refused" in text.lower():
+            return FetchError("connect", f"{host}: connection refused")
+        return FetchError("connect", f"{host}: could not connect ({text})")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
+        return FetchError("protocol", f"{host}: the server broke the HTTP protocol ({text})")
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.NetworkError):
+        return FetchError("network", f"{host}: the connection failed ({text})")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return FetchError("invalid-input", f"{url}: not a valid URL ({text})")
+    return FetchError("network", f"{host}: {exc.__class__.__name__}: {text}")
+
+
+# ----------------------------------------------------------------------------------------------
+# One request
+
+
+@dataclass
+class _Answer:
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    truncated: bool = False
+    location: str | None = None
+    tls: TLSInfo | None = None
+
+
+async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, want_body: bool = True, want_tls: bool = False) -> _Answer:
+    """GET ``url`` under one deadline that covers the headers and the body."""
+    remaining = min(config.page_deadline, deadline - time.monotonic())
+    if remaining <= 0:
+        raise FetchError("timeout", f"{urlsplit(url).netloc}: time budget used up")
+    try:
+        async with asyncio.timeout(remaining):
+            request = client.build_request("GET", url)
+            response = await client.send(request, stream=True)
+            try:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                answer = _Answer(url=url, status=response.status_code, headers=headers)
+                if want_tls and url.startswith("https://"):
+                    answer.tls = tls_facts(response)
+                if 300 <= response.status_code < 400 and "location" in response.headers:
+                    answer.location = urljoin(url, response.headers["location"].strip())
+                    return answer
+                if not want_body:
+                    return answer
+                ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+                if ctype and ctype not in HTML_TYPES:
+                    return answer  # only HTML is read and parsed
+                decoder = _BoundedDecoder(_content_encoding(response.headers), config.max_bytes)
+                parts: list[bytes] = []
+                wire = 0
+                async for chunk in response.aiter_raw():
+                    wire += len(chunk)
+                    parts.append(decoder.feed(chunk))
+                    if decoder.truncated or wire > config.max_bytes:
+                        answer.truncated = True
+                        break
+                answer.body = b"".join(parts)
+                return answer
+            finally:
+                await response.aclose()
+    except FetchError:
+        raise
+    except Exception as exc:  # asyncio.timeout's expiry arrives here as TimeoutError; cancellation passes through
+        raise _classify_error(exc, url) from None
+
+
+async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, stay_on: str | None = None, want_tls: bool = False) -> tuple[_Answer, list[dict[str, Any]]]:
+    """GET with redirects followed by hand (at most ``max_redirects``); returns the answer and the chain."""
+    chain: list[dict[str, Any]] = []
+    seen = {url}
+    current = url
+    for _ in range(config.max_redirects + 1):
+        answer = await _request(client, current, config, deadline, want_tls=want_tls)
+        if answer.location is None:
+            return answer, chain
+        chain.append({"url": current, "status": answer.status, "location": answer.location})
+        nxt = answer.location
+        if not nxt.startswith(("http://", "https://")):
+            raise FetchError("invalid-redirect", f"{current} redirects to a non-web address: {nxt[:100]}")
+        if nxt in seen:
+            raise FetchError("redirect-loop", f"redirect loop: {current} -> {nxt}")
+        if stay_on is not None and not same_site(nxt, stay_on):
+            raise FetchError("offsite-redirect", f"{current} redirects off the site, to {nxt[:100]}")
+        seen.add(nxt)
+        current = nxt
+    raise FetchError("too-many-redirects", f"more than {config.max_redirects} redirects from {url}")
+
+
+# ----------------------------------------------------------------------------------------------
+# The site
+
+
+def _client(config: FetchConfig, verify: bool = True) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        verify=ssl_context(config.ca_file, verify),
+        timeout=httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout, write=config.read_timeout, pool=config.page_deadline),
+        limits=httpx.Limits(max_connections=max(1, config.per_host_concurrency), max_keepalive_connections=max(1, config.per_host_concurrency)),
+        headers={"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate, br"},
+        follow_redirects=False,
+        trust_env=False,  # contact nothing but the site named: no proxies or certificate files from the environment
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def fetch_site(target: str, config: FetchConfig | None = None) -> RawSite:
+    """Gather a site (URL, bare domain, saved file or folder). Never raises for the site's faults."""
+    config = config or FetchConfig()
+    started = time.monotonic()
+    try:
+        mode, where = resolve_target(target)
+    except FetchError as exc:
+        return RawSite(requested=target, start_url=target, error=exc.message, error_kind=exc.kind, fetched_at=_now(), mode="online")
+    if mode == "offline":
+        raw = read_saved(target, Path(where), config)
+    else:
+        raw = RawSite(requested=target, start_url=where, mode="online", fetched_at=_now())
+        bare = "://" not in target.strip()
+        try:
+            await _fetch_online(raw, where, config, started + config.site_budget)
+        except FetchError as exc:
+            if bare and exc.kind in ("connect", "timeout", "tls-handshake") and where.startswith("https://"):
+                # A bare domain means https first; a host with no HTTPS at all is tried over http.
+                http_url = "http://" + where[len("https://"):]
+                raw.notes.append(f"https failed ({exc.message}); tried {http_url}")
+                try:
+                    raw.pages.clear()
+                    await _fetch_online(raw, http_url, config, started + config.site_budget)
+                    raw.start_url = http_url
+                except FetchError as exc2:
+                    raw.error, raw.error_kind = exc.message, exc.kind
+                    raw.notes.append(exc2.message)
+            else:
+                raw.error, raw.error_kind = exc.message, exc.kind
+    raw.elapsed_ms = int((time.monotonic() - started) * 1000)
+    return raw
+
+
+async def _fetch_online(raw: RawSite, url: str, config: FetchConfig, deadline: float) -> None:
+    async with _client(config) as client:
+        robots = None
+        if config.obey_robots:
+            robots = await _robots(client, url, config, deadline)
+            raw.robots = {"url": urljoin(url, "/robots.txt"), "obeyed": True, "found": robots is not None}
+            if robots is not None and not robots.can_fetch(config.user_agent, url):
+                raise FetchError("robots", f"robots.txt of {urlsplit(url).netloc} disallows fetching {url}")
+        try:
+            answer, chain = await _get_following(client, url, config, deadline, want_tls=True)
+            raw.tls = answer.tls or TLSInfo(checked=False)
+        except FetchError as exc:
+            if exc.kind != "tls":
+                raise
+            # The certificate was refused. Say why (the https rule fails), then read the pages anyway with
+            # verification off, so the other signals can still be judged and shown.
+            raw.tls = TLSInfo(checked=True, valid=False, error=exc.message.split(": ", 1)[-1])
+            raw.notes.append(f"certificate refused ({raw.tls.error}); pages were read without verification to judge the other signals")
+            async with _client(config, verify=False) as insecure:
+                answer, chain = await _get_following(insecure, url, config, deadline)
+                await _fetch_rest(raw, insecure, url, answer, chain, config, deadline, robots)
+            return
+        await _fetch_rest(raw, client, url, answer, chain, config, deadline, robots)
+
+
+async def _fetch_rest(raw: RawSite, client: httpx.AsyncClient, url: str, answer: _Answer, chain: list[dict[str, Any]], config: FetchConfig, deadline: float, robots: Any) -> None:
+    raw.final_url = answer.url
+    if not answer.url.startswith("https://"):
+        raw.tls = TLSInfo(checked=False)
+    start = RawPage(url=answer.url, requested_url=url, status=answer.status, headers=answer.headers, body=answer.body, truncated=answer.truncated, role="start", redirects=chain)
+    raw.pages.append(start)
+    if answer.status >= 400:
+        raise FetchError("http-status", f"{answer.url}: the server answered {answer.status} {_reason(answer.status)}")
+    if not start.is_html:
+        raise FetchError("not-html", f"{answer.url}: not an HTML page ({start.content_type or 'no content type'})")
+    if config.probe_http and answer.url.startswith("https://"):
+        raw.http_probe = await _probe_http(client, answer.url, config, deadline)
+    links = extract_links(answer.body, answer.url)
+    chosen = choose_pages(answer.url, links, config)
+    if robots is not None:
+        allowed = [(u, r) for u, r in chosen if robots.can_fetch(config.user_agent, u)]
+        skipped = len(chosen) - len(allowed)
+        if skipped:
+            raw.notes.append(f"robots.txt disallowed {skipped} page(s)")
+        chosen = allowed
+    sem = asyncio.Semaphore(max(1, config.per_host_concurrency))
+    seen = {answer.url, url}
+
+    async def one(page_url: str, role: str) -> RawPage | None:
+        async with sem:
+            if config.delay:
+                await asyncio.sleep(config.delay)
+            t0 = time.monotonic()
+            try:
+                ans, hops = await _get_following(client, page_url, config, deadline, stay_on=answer.url)
+            except FetchError as exc:
+                return RawPage(url=page_url, requested_url=page_url, role=role, error=exc.message, error_kind=exc.kind)
+            page = RawPage(url=ans.url, requested_url=page_url, status=ans.status, headers=ans.headers, body=ans.body, truncated=ans.truncated, role=role, redirects=hops, elapsed_ms=int((time.monotonic() - t0) * 1000))
+            if ans.status >= 400:
+                page.error, page.error_kind, page.body = f"the server answered {ans.status} {_reason(ans.status)}", "http-status", b""
+            elif not page.is_html:
+                page.error, page.error_kind, page.body = f"not an HTML page ({page.content_type or 'no content type'})", "not-html", b""
+            return page
+
+    results = await asyncio.gather(*(one(u, r) for u, r in chosen))
+    for page in results:
+        if page is None:
+            continue
+        if page.error is None and page.url in seen:
+            continue  # two links that redirect to the same page
+        seen.add(page.url)
+        raw.pages.append(page)
+    if time.monotonic() > deadline:
+        raw.notes.append("the time budget for this site ran out; some pages were not fetched")
+
+
+async def _probe_http(client: httpx.AsyncClient, https_url: str, config: FetchConfig, deadline: float) -> HttpProbe:
+    parts = urlsplit(https_url)
+    http_url = urlunsplit(("http", parts.netloc, "/", "", ""))
+    probe = HttpProbe(checked=True, url=http_url)
+    current = http_url
+    try:
+        for _ in range(5):
+            ans = await _request(client, current, config, min(deadline, time.monotonic() + 10), want_body=False)
+            if probe.status is None:
+                probe.status, probe.location = ans.status, ans.location
+            if ans.location is None:
+                probe.redirects_to_https = current.startswith("https://")
+                return probe
+            if ans.location.startswith("https://"):
+                probe.redirects_to_https = True
+                probe.location = ans.location
+                return probe
+            current = ans.location
+        probe.redirects_to_https = False
+    except FetchError as exc:
+        probe.error = exc.message
+        probe.redirects_to_https = None
+    return probe
+
+
+async def _robots(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float):
+    from urllib.robotparser import RobotFileParser
+
+    robots_url = urljoin(url, "/robots.txt")
+    small = FetchConfig(**{**config.__dict__, "max_bytes": 500_000})
+    try:
+        answer, _ = await _get_following(client, robots_url, small, deadline)
+    except FetchError as exc:
+        if exc.kind in ("dns", "connect", "timeout"):
+            raise
+        return None
+    if answer.status >= 400 or not answer.body and answer.status != 200:
+        return None  # no robots.txt: everything is allowed
+    parser = RobotFileParser()
+    parser.parse(answer.body.decode("utf-8", "replace").splitlines())
+    return parser
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+# ----------------------------------------------------------------------------------------------
+# Saved pages
+
+
+def read_saved(target: str, path: Path, config: FetchConfig) -> RawSite:
+    """A saved .html file, or a folder of saved pages of one site, checked offline."""
+    raw = RawSite(requested=target, start_url=path.as_uri(), mode="offline", fetched_at=_now())
+    raw.tls = TLSInfo(checked=False)
+    raw.http_probe = HttpProbe(checked=False)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".html", ".htm", ".xhtml"))
+        index = [p for p in files if p.name.lower() in ("index.html", "index.htm")]
+        start = min(index, key=lambda p: len(p.parts)) if index else (files[0] if files else None)
+        if start is None:
+            raw.error, raw.error_kind = f"{target}: the folder holds no .html pages", "invalid-input"
+            return raw
+        files.remove(start)
+        files = [start] + files[: config.offline_max_files]
+    else:
+        files = [path]
+    raw.start_url = files[0].as_uri()
+    raw.final_url = raw.start_url
+    for i, f in enumerate(files):
+        try:
+            with f.open("rb") as fh:
+                body = fh.read(config.max_bytes + 1)
+        except OSError as exc:
+            raw.pages.append(RawPage(url=f.as_uri(), role="other", error=f"cannot read {f}: {exc.strerror}", error_kind="io"))
+            continue
+        role = "start" if i == 0 else (classify(f.as_uri()) or "other")
+        page = RawPage(url=f.as_uri(), status=None, headers={}, body=body[: config.max_bytes], truncated=len(body) > config.max_bytes, role=role)
+        raw.pages.append(page)
+    if not raw.pages or raw.pages[0].error:
+        raw.error = raw.pages[0].error if raw.pages else f"{target}: nothing to read"
+        raw.error_kind = "invalid-input"
+    return raw
