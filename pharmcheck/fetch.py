@@ -458,7 +458,7 @@ class _Answer:
     tls: TLSInfo | None = None
 
 
-async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, want_body: bool = True, want_tls: bool = False) -> _Answer:
+async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, want_body: bool = True, want_tls: bool = False, any_type: bool = False) -> _Answer:
     """GET ``url`` under one deadline that covers the headers and the body."""
     remaining = min(config.page_deadline, deadline - time.monotonic())
     if remaining <= 0:
@@ -478,7 +478,7 @@ async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, dea
                 if not want_body:
                     return answer
                 ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-                if ctype and ctype not in HTML_TYPES:
+                if ctype and ctype not in HTML_TYPES and not any_type:
                     return answer  # only HTML is read and parsed
                 decoder = _BoundedDecoder(_content_encoding(response.headers), config.max_bytes)
                 parts: list[bytes] = []
@@ -499,13 +499,13 @@ async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, dea
         raise _classify_error(exc, url) from None
 
 
-async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, stay_on: str | None = None, want_tls: bool = False) -> tuple[_Answer, list[dict[str, Any]]]:
+async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, stay_on: str | None = None, want_tls: bool = False, any_type: bool = False) -> tuple[_Answer, list[dict[str, Any]]]:
     """GET with redirects followed by hand (at most ``max_redirects``); returns the answer and the chain."""
     chain: list[dict[str, Any]] = []
     seen = {url}
     current = url
     for _ in range(config.max_redirects + 1):
-        answer = await _request(client, current, config, deadline, want_tls=want_tls)
+        answer = await _request(client, current, config, deadline, want_tls=want_tls, any_type=any_type)
         if answer.location is None:
             return answer, chain
         chain.append({"url": current, "status": answer.status, "location": answer.location})
@@ -680,7 +680,7 @@ async def _robots(client: httpx.AsyncClient, url: str, config: FetchConfig, dead
     robots_url = urljoin(url, "/robots.txt")
     small = FetchConfig(**{**config.__dict__, "max_bytes": 500_000})
     try:
-        answer, _ = await _get_following(client, robots_url, small, deadline)
+        answer, _ = await _get_following(client, robots_url, small, deadline, any_type=True)
     except FetchError as exc:
         if exc.kind in ("dns", "connect", "timeout"):
             raise
