@@ -1,0 +1,93 @@
+"""The engine and the scoring table: rules are isolated, outcomes are all graded, verdicts follow the table."""
+
+from __future__ import annotations
+
+import re
+import types
+
+import pytest
+
+from pharmcheck import scoring
+from pharmcheck.engine import run_rules
+from pharmcheck.rules import RULE_MODULES, UnknownRule, get_rule, load_rules
+from tests.helpers import make_site
+
+
+def test_every_rule_module_is_complete_and_documented():
+    ids = set()
+    for module in load_rules():
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", module.ID)
+        assert module.ID not in ids
+        ids.add(module.ID)
+        assert module.TITLE and callable(module.check)
+        assert module.__doc__ and len(module.__doc__) > 300, f"{module.ID}: the docstring is the rule's documentation"
+        assert module.OUTCOMES
+    assert len(ids) == len(RULE_MODULES)
+
+
+def test_every_outcome_has_a_row_in_the_scoring_table_and_no_row_is_dead():
+    declared = {code for module in load_rules() for code in module.OUTCOMES}
+    missing = declared - set(scoring.OUTCOMES)
+    assert not missing, f"outcomes without a scoring row: {sorted(missing)}"
+    dead = set(scoring.OUTCOMES) - declared
+    assert not dead, f"scoring rows no rule emits: {sorted(dead)}"
+    assert set(scoring.RULE_WEIGHTS) <= {m.ID for m in load_rules()}
+
+
+def test_outcome_codes_are_prefixed_by_their_rule():
+    for module in load_rules():
+        for code in module.OUTCOMES:
+            assert code.startswith(module.ID.split("-")[0]), (module.ID, code)
+
+
+def test_unknown_rule_is_a_clear_error():
+    with pytest.raises(UnknownRule):
+        get_rule("no-such-rule")
+
+
+def test_a_crashing_rule_becomes_an_error_result_and_the_run_goes_on(monkeypatch):
+    def boom(site):
+        raise ValueError("broken on purpose")
+        yield  # pragma: no cover
+
+    broken = types.SimpleNamespace(ID="broken", TITLE="Broken", OUTCOMES={}, check=boom)
+    real = load_rules()
+    monkeypatch.setattr("pharmcheck.rules.load_rules", lambda: [broken, *real])
+    results = run_rules(make_site("<html><body><p>Hello</p></body></html>"))
+    assert results[0]["id"] == "broken" and results[0]["status"] == "error"
+    assert "broken on purpose" in results[0]["findings"][0]["message"]
+    assert len(results) == len(real) + 1
+
+
+def _result(rule_id, *outcomes, status="pass"):
+    findings = [{"outcome": o, "status": status} for o in outcomes]
+    return {"id": rule_id, "findings": findings, "score": scoring.rule_score(findings)}
+
+
+def test_critical_flag_forces_likely_rogue_whatever_else_scores():
+    results = [
+        _result("https", "https-valid-certificate", "https-hsts", "https-http-redirects"),
+        _result("prescription", "prescription-not-required", status="fail"),
+    ]
+    graded = scoring.score_site(results)
+    assert graded["verdict"] == "likely-rogue"
+    assert graded["score"] <= scoring.CRITICAL_CAP
+    assert graded["critical"] == ["prescription-not-required"]
+
+
+def test_rules_with_nothing_to_judge_get_no_weight():
+    results = [
+        _result("https", "https-valid-certificate"),
+        _result("prescription", "prescription-required"),
+        _result("prices", "prices-not-found", status="not-applicable"),
+    ]
+    graded = scoring.score_site(results)
+    assert graded["score"] == 100 and graded["verdict"] == "likely-legitimate"
+
+
+def test_thresholds():
+    weak = [_result("https", "https-invalid-certificate", status="fail"), _result("prescription", "prescription-required")]
+    graded = scoring.score_site(weak)
+    expected = round(100 * scoring.RULE_WEIGHTS["prescription"] / (scoring.RULE_WEIGHTS["prescription"] + scoring.RULE_WEIGHTS["https"]))
+    assert graded["score"] == expected
+    assert graded["verdict"] == ("likely-legitimate" if expected >= scoring.LIKELY_LEGITIMATE_AT else "caution")
