@@ -61,6 +61,16 @@ OUTCOMES: dict[str, Grade] = {
     "https-hsts-missing": G(0.7),
     "https-insecure-form": G(0.0),
     "https-forms-secure": G(1.0),
+    # prices
+    "prices-plausible": G(0.75),  # a plausible price proves little
+    "prices-below-reference": G(0.4),
+    "prices-far-below-reference": G(0.0, critical=True),
+    "prices-no-reference": G(None),
+    "prices-not-found": G(None),
+    "prices-bonus-pills": G(0.1),
+    "prices-bulk-ladder": G(0.3),
+    "prices-huge-discount": G(0.4),
+    "prices-cheapest-claim": G(0.5),
 }
 
 VERDICTS: dict[str, dict[str, str]] = {
