@@ -190,6 +190,16 @@ _PAYMENT = re.compile(r"cc-?(number|csc|exp)|card.?(num|no\b)|cardnumber|cvv|cvc
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object")
 
 
+def _ancestor(el, name: str, depth: int = 30):
+    parent = el.parent
+    while parent is not None and depth > 0:
+        if parent.name == name:
+            return parent
+        parent = parent.parent
+        depth -= 1
+    return None
+
+
 def _norm(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
@@ -216,65 +226,83 @@ class Page:
             self._parse(raw.body)
 
     def _parse(self, body: bytes) -> None:
-        from bs4 import BeautifulSoup  # imported here: keeps `pharmcheck --help` fast
+        from bs4 import BeautifulSoup, Tag  # imported here: keeps `pharmcheck --help` fast
 
         html, self.encoding = decode_html(body, self.headers.get("content-type"))
         # A str, not bytes: bs4 must not guess an encoding again from the <meta> tag.
         soup = BeautifulSoup(html, "lxml")
         base = self.url
-        base_tag = soup.find("base", href=True)
-        if base_tag is not None:
-            base = urljoin(self.url, base_tag["href"].strip())
-        html_tag = soup.find("html")
-        if html_tag is not None and html_tag.get("lang"):
-            self.lang = str(html_tag.get("lang")).strip().lower()[:20]
-        if soup.title is not None:
-            self.title = _norm(soup.title.get_text(" "))
-        for meta in soup.find_all("meta"):
-            key = (meta.get("name") or meta.get("property") or "").strip().lower()
-            if key and meta.get("content") is not None and key not in self.meta:
-                self.meta[key] = _norm(str(meta.get("content")))[:500]
-        for tag in soup.find_all(_DROP_TAGS):
-            tag.decompose()
-
-        for a in soup.find_all("a", href=True):
+        anchors: list[Tag] = []
+        images: list[Tag] = []
+        forms: dict[int, Form] = {}
+        inputs: list[Tag] = []
+        drop: list[Tag] = []
+        # One walk over the tree (each find_all is a walk of its own, and bs4 walks are slow).
+        for el in soup.descendants:
+            if not isinstance(el, Tag):
+                continue
+            name = el.name
+            if name == "a":
+                if el.get("href") is not None:
+                    anchors.append(el)
+            elif name == "img":
+                images.append(el)
+            elif name in ("input", "select", "textarea"):
+                inputs.append(el)
+            elif name == "form":
+                forms[id(el)] = Form(
+                    action=urljoin(base, str(el.get("action") or "").strip()),
+                    method=str(el.get("method") or "get").lower(),
+                    fields=[],
+                )
+            elif name == "meta":
+                key = str(el.get("name") or el.get("property") or "").strip().lower()
+                if key and el.get("content") is not None and key not in self.meta:
+                    self.meta[key] = _norm(str(el.get("content")))[:500]
+            elif name == "title" and not self.title:
+                self.title = _norm(el.get_text(" "))
+            elif name == "base" and el.get("href"):
+                base = urljoin(self.url, str(el["href"]).strip())
+            elif name == "html" and el.get("lang"):
+                self.lang = str(el.get("lang")).strip().lower()[:20]
+            elif name in _DROP_TAGS:
+                drop.append(el)
+        for el in drop:
+            el.decompose()
+        for a in anchors:
+            if a.decomposed:
+                continue
             href = str(a["href"]).strip()
             if not href or href.startswith(("javascript:", "data:")):
                 continue
-            url = urldefrag(urljoin(base, href))[0] if not href.startswith(("tel:", "mailto:")) else href
+            url = href if href.startswith(("tel:", "mailto:")) else urldefrag(urljoin(base, href))[0]
             text = a.get_text(" ")
-            extra = [str(img.get("alt") or "") for img in a.find_all("img")]
+            extra = [str(img.get("alt") or "") for img in a.find_all("img")] if a.find("img") is not None else []
             if a.get("title"):
                 extra.append(str(a.get("title")))
             self.links.append(Link(url=url, text=_norm(" ".join([text, *extra]))))
-        for img in soup.find_all("img"):
-            parent_a = img.find_parent("a", href=True)
-            link = urljoin(base, str(parent_a["href"]).strip()) if parent_a is not None else None
-            self.images.append(
-                Image(src=urljoin(base, str(img.get("src") or "")), alt=_norm(str(img.get("alt") or "")), link=link)
-            )
-        for form in soup.find_all("form"):
-            action = urljoin(base, str(form.get("action") or "").strip())
-            fields = []
-            has_password = has_payment = False
-            for inp in form.find_all(("input", "select", "textarea")):
-                itype = str(inp.get("type") or inp.name).lower()
-                name = str(inp.get("name") or inp.get("id") or "").lower()
-                auto = str(inp.get("autocomplete") or "").lower()
-                if itype == "hidden":
-                    continue
-                fields.append(f"{itype}:{name}:{auto}")
-                has_password |= itype == "password"
-                has_payment |= bool(_PAYMENT.search(name) or _PAYMENT.search(auto))
-            self.forms.append(
-                Form(
-                    action=action,
-                    method=str(form.get("method") or "get").lower(),
-                    fields=fields,
-                    has_password=has_password,
-                    has_payment=has_payment,
-                )
-            )
+        for img in images:
+            if img.decomposed:
+                continue
+            parent_a = _ancestor(img, "a")
+            link = None
+            if parent_a is not None and parent_a.get("href"):
+                link = urljoin(base, str(parent_a["href"]).strip())
+            self.images.append(Image(src=urljoin(base, str(img.get("src") or "")), alt=_norm(str(img.get("alt") or "")), link=link))
+        for inp in inputs:
+            form_tag = _ancestor(inp, "form")
+            if form_tag is None or id(form_tag) not in forms:
+                continue
+            itype = str(inp.get("type") or inp.name).lower()
+            if itype == "hidden":
+                continue
+            form = forms[id(form_tag)]
+            name = str(inp.get("name") or inp.get("id") or "").lower()
+            auto = str(inp.get("autocomplete") or "").lower()
+            form.fields.append(f"{itype}:{name}:{auto}")
+            form.has_password |= itype == "password"
+            form.has_payment |= bool(_PAYMENT.search(name) or _PAYMENT.search(auto))
+        self.forms = list(forms.values())
         body_tag = soup.body or soup
         self.lines = [line for line in (_norm(s) for s in body_tag.get_text("\n").split("\n")) if line]
         self.text = " ".join(self.lines)
