@@ -5,7 +5,9 @@ Rules judge; this module grades. Every outcome code a rule can emit has a row he
 weight, and a ``critical`` mark for the red flags that make a site "likely rogue" whatever else scores
 well. A rule's score is the mean of its scored findings; the site's score is the weighted mean of the
 rules that had something to judge (a rule with nothing to judge gets no weight rather than a fake pass),
-times 100. The table is printed for users by ``pharmcheck rules --scoring`` and in docs/scoring.md.
+times 100. A few serious faults that are not marks of a rogue shop (a certificate the browser refuses, a
+payment form over plain HTTP) are marked ``at_most_caution``: with one of them a site is never "likely
+legitimate", whatever its score. The table is printed for users by ``pharmcheck rules --scoring`` and in docs/scoring.md.
 
 Change anything here and bump SCORING_VERSION: a report names the version that graded it.
 """
@@ -21,7 +23,8 @@ SCORING_VERSION = "1"
 @dataclass(frozen=True)
 class Grade:
     score: float | None  # None: informational, no weight
-    critical: bool = False
+    critical: bool = False  # forces "likely rogue"
+    at_most_caution: bool = False  # a serious fault that is not a rogue mark: never "likely legitimate"
 
 
 # Weight of each rule in the site score. The gate (online-pharmacy) is not scored.
@@ -52,14 +55,14 @@ OUTCOMES: dict[str, Grade] = {
     # https
     "https-not-checked": G(None),
     "https-valid-certificate": G(1.0),
-    "https-invalid-certificate": G(0.0),
-    "https-not-used": G(0.0),
+    "https-invalid-certificate": G(0.0, at_most_caution=True),
+    "https-not-used": G(0.0, at_most_caution=True),
     "https-http-redirects": G(1.0),
     "https-http-no-redirect": G(0.5),
     "https-http-not-checked": G(None),
     "https-hsts": G(1.0),
     "https-hsts-missing": G(0.7),
-    "https-insecure-form": G(0.0),
+    "https-insecure-form": G(0.0, at_most_caution=True),
     "https-forms-secure": G(1.0),
     # contact
     "contact-address-found": G(1.0),
@@ -167,10 +170,16 @@ def score_site(rule_results: list[dict[str, Any]]) -> dict[str, Any]:
     """Score and verdict from rule results (the report's ``rules`` list). The gate is decided by the caller."""
     total = weight_sum = 0.0
     critical: list[str] = []
+    cautions: list[str] = []
     for result in rule_results:
         for finding in result["findings"]:
-            if grade(finding["outcome"]).critical and finding["status"] != "error":
+            if finding["status"] == "error":
+                continue
+            row = grade(finding["outcome"])
+            if row.critical:
                 critical.append(finding["outcome"])
+            if row.at_most_caution:
+                cautions.append(finding["outcome"])
         weight = RULE_WEIGHTS.get(result["id"], 0.0)
         if result["score"] is None or weight == 0:
             continue
@@ -181,7 +190,7 @@ def score_site(rule_results: list[dict[str, Any]]) -> dict[str, Any]:
     score = round(100 * total / weight_sum)
     if critical:
         return {"score": min(score, CRITICAL_CAP), "verdict": "likely-rogue", "critical": critical}
-    if score >= LIKELY_LEGITIMATE_AT:
+    if score >= LIKELY_LEGITIMATE_AT and not cautions:
         verdict = "likely-legitimate"
     elif score >= CAUTION_AT:
         verdict = "caution"
@@ -196,5 +205,5 @@ def scoring_table() -> dict[str, Any]:
         "scoring_version": SCORING_VERSION,
         "rule_weights": RULE_WEIGHTS,
         "thresholds": {"likely-legitimate": LIKELY_LEGITIMATE_AT, "caution": CAUTION_AT, "critical_cap": CRITICAL_CAP},
-        "outcomes": {code: {"score": g.score, "critical": g.critical} for code, g in sorted(OUTCOMES.items())},
+        "outcomes": {code: {"score": g.score, "critical": g.critical, "at_most_caution": g.at_most_caution} for code, g in sorted(OUTCOMES.items())},
     }
