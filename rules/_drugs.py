@@ -1,0 +1,958 @@
+"""Prescription-only medicines that online shops sell, and where a site offers them for sale (private).
+
+Shared by the ``online-pharmacy`` gate, the ``prescription`` rule and any rule that needs to know which
+prescription drugs a site sells (prices, for one). Three jobs:
+
+* The vocabulary: :data:`DRUGS`, brand and generic names of prescription-only medicines that online
+  shops sell (erectile dysfunction, opioids, benzodiazepines, sleeping pills, stimulants, antibiotics,
+  antivirals, statins, diabetes and weight-loss injections, hair loss, acne, antidepressants, steroids,
+  ...). Each name maps to a :class:`Drug` with its generic name and whether it is a controlled substance
+  (US DEA schedules II-V or the UK Misuse of Drugs Act). Names that are also common words or other
+  products are left out on purpose (``Soma``, ``Sonata``, ``Actos``, ``Norco``, ``Cipro``, ``Yasmin``), as
+  are medicines sold over the counter in the US or UK (naloxone, omeprazole, orlistat 60 mg as Alli,
+  minoxidil, plain ``insulin``, ``HGH`` "boosters", vet ivermectin).
+* Finding mentions fast: one compiled regular expression, built as a prefix tree so that it scans a page
+  in one pass, with word boundaries (``Viagra`` matches, ``Viagrafix`` does not).
+* Telling an *offer* from a *mention*. A drug name counts as offered for sale only with a sale signal
+  close to it: a price, ``add to cart``, ``in stock``, a pack size (``30 pills``) with a price, ``Buy
+  Xanax``, a link to a product or cart page, an add-to-cart form on a page about the drug. A name in a
+  comparison (``works better than Viagra``, ``Bye bye, Viagra``, ``herbal Viagra``, ``Viagra-like``) or in
+  a warning (``It is illegal to buy Xanax online``, ``Is it safe to buy Viagra online?``) is not an offer.
+
+:func:`rx_offers` returns the offers of a site (cached per :class:`~pharmcheck.site.Site`);
+:func:`sells_rx` says whether they are enough to call the site a seller of prescription drugs.
+:func:`context` classifies the sentence around a phrase (plain claim, warning, first-person refusal,
+question), for the rules that look for phrases such as "no prescription needed".
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from pharmcheck.site import Page, Site
+
+# ----------------------------------------------------------------------------------------------
+# The vocabulary
+#
+# group | generic name | controlled (C = controlled substance) | names matched (brand and generic)
+# A generic that is also sold over the counter under that name is left out of the names (orlistat).
+
+_TABLE = """
+erectile dysfunction | sildenafil | - | sildenafil, Viagra, Revatio, Kamagra, Cenforce, Fildena, Silagra, Suhagra, Malegra, Eriacta, Filagra, Caverta, Zenegra
+erectile dysfunction | tadalafil | - | tadalafil, Cialis, Tadacip, Tadalis, Vidalista, Apcalis, Tadora, Adcirca
+erectile dysfunction | vardenafil | - | vardenafil, Levitra, Staxyn, Vivanza
+erectile dysfunction | avanafil | - | avanafil, Stendra, Spedra
+erectile dysfunction | dapoxetine | - | dapoxetine, Priligy
+opioid | oxycodone | C | oxycodone, OxyContin, Percocet, Roxicodone, Oxynorm
+opioid | hydrocodone | C | hydrocodone, Vicodin, Lortab, Hysingla
+opioid | tramadol | C | tramadol, Ultram, Ultracet, Zydol
+opioid | codeine | C | codeine, co-codamol
+opioid | morphine | C | morphine, MS Contin
+opioid | fentanyl | C | fentanyl, Duragesic
+opioid | hydromorphone | C | hydromorphone, Dilaudid
+opioid | oxymorphone | C | oxymorphone, Opana
+opioid | tapentadol | C | tapentadol, Nucynta
+opioid | methadone | C | methadone
+opioid | buprenorphine | C | buprenorphine, Subutex, Suboxone
+benzodiazepine | alprazolam | C | alprazolam, Xanax
+benzodiazepine | diazepam | C | diazepam, Valium
+benzodiazepine | lorazepam | C | lorazepam, Ativan
+benzodiazepine | clonazepam | C | clonazepam, Klonopin, Rivotril
+benzodiazepine | temazepam | C | temazepam, Restoril
+benzodiazepine | triazolam | C | triazolam, Halcion
+benzodiazepine | chlordiazepoxide | C | chlordiazepoxide, Librium
+benzodiazepine | oxazepam | C | oxazepam
+benzodiazepine | bromazepam | C | bromazepam, Lexotan, Lexotanil
+benzodiazepine | nitrazepam | C | nitrazepam, Mogadon
+benzodiazepine | etizolam | C | etizolam
+benzodiazepine | flunitrazepam | C | flunitrazepam, Rohypnol
+sleep | zolpidem | C | zolpidem, Ambien, Stilnox
+sleep | zopiclone | C | zopiclone, Imovane
+sleep | eszopiclone | C | eszopiclone, Lunesta
+sleep | zaleplon | C | zaleplon
+stimulant | amphetamine | C | Adderall, amphetamine, dextroamphetamine, Dexedrine
+stimulant | lisdexamfetamine | C | lisdexamfetamine, Vyvanse, Elvanse
+stimulant | methylphenidate | C | methylphenidate, Ritalin, Concerta
+stimulant | dexmethylphenidate | C | dexmethylphenidate, Focalin
+stimulant | modafinil | C | modafinil, Provigil, Modalert, Modvigil
+stimulant | armodafinil | C | armodafinil, Nuvigil, Waklert, Artvigil
+weight loss | phentermine | C | phentermine, Adipex, Duromine, Lomaira
+weight loss | phentermine/topiramate | C | Qsymia
+weight loss | sibutramine | C | sibutramine, Reductil
+weight loss | orlistat | - | Xenical
+weight loss | naltrexone/bupropion | - | Contrave, Mysimba
+diabetes and weight loss | semaglutide | - | semaglutide, Ozempic, Wegovy, Rybelsus
+diabetes and weight loss | tirzepatide | - | tirzepatide, Mounjaro, Zepbound
+diabetes and weight loss | liraglutide | - | liraglutide, Victoza, Saxenda
+diabetes | dulaglutide | - | dulaglutide, Trulicity
+diabetes | exenatide | - | exenatide, Byetta, Bydureon
+diabetes | metformin | - | metformin, Glucophage
+diabetes | glipizide | - | glipizide, Glucotrol
+diabetes | glimepiride | - | glimepiride, Amaryl
+diabetes | sitagliptin | - | sitagliptin, Januvia, Janumet
+diabetes | empagliflozin | - | empagliflozin, Jardiance
+diabetes | dapagliflozin | - | dapagliflozin, Farxiga, Forxiga
+diabetes | canagliflozin | - | canagliflozin, Invokana
+diabetes | pioglitazone | - | pioglitazone
+diabetes | insulin glargine | - | insulin glargine, Lantus, Toujeo, Basaglar
+diabetes | insulin detemir | - | insulin detemir, Levemir
+diabetes | insulin lispro | - | insulin lispro, Humalog
+diabetes | insulin aspart | - | insulin aspart, Novolog, NovoRapid
+diabetes | insulin degludec | - | insulin degludec, Tresiba
+cholesterol | atorvastatin | - | atorvastatin, Lipitor
+cholesterol | rosuvastatin | - | rosuvastatin, Crestor
+cholesterol | simvastatin | - | simvastatin, Zocor
+cholesterol | pravastatin | - | pravastatin, Pravachol
+cholesterol | lovastatin | - | lovastatin, Mevacor
+cholesterol | pitavastatin | - | pitavastatin, Livalo
+cholesterol | ezetimibe | - | ezetimibe, Zetia, Ezetrol
+heart and blood pressure | amlodipine | - | amlodipine, Norvasc
+heart and blood pressure | lisinopril | - | lisinopril, Zestril, Prinivil
+heart and blood pressure | losartan | - | losartan, Cozaar
+heart and blood pressure | valsartan | - | valsartan, Diovan
+heart and blood pressure | metoprolol | - | metoprolol, Lopressor, Toprol
+heart and blood pressure | atenolol | - | atenolol, Tenormin
+heart and blood pressure | propranolol | - | propranolol, Inderal
+heart and blood pressure | carvedilol | - | carvedilol, Coreg
+heart and blood pressure | furosemide | - | furosemide, Lasix
+heart and blood pressure | hydrochlorothiazide | - | hydrochlorothiazide
+heart and blood pressure | spironolactone | - | spironolactone, Aldactone
+heart and blood pressure | clopidogrel | - | clopidogrel, Plavix
+heart and blood pressure | warfarin | - | warfarin, Coumadin
+heart and blood pressure | apixaban | - | apixaban, Eliquis
+heart and blood pressure | rivaroxaban | - | rivaroxaban, Xarelto
+antibiotic | amoxicillin | - | amoxicillin, Amoxil
+antibiotic | amoxicillin/clavulanate | - | Augmentin, co-amoxiclav
+antibiotic | azithromycin | - | azithromycin, Zithromax, Z-Pak
+antibiotic | doxycycline | - | doxycycline, Vibramycin
+antibiotic | ciprofloxacin | - | ciprofloxacin
+antibiotic | levofloxacin | - | levofloxacin, Levaquin
+antibiotic | cephalexin | - | cephalexin, cefalexin, Keflex
+antibiotic | clindamycin | - | clindamycin, Cleocin
+antibiotic | metronidazole | - | metronidazole, Flagyl
+antibiotic | sulfamethoxazole/trimethoprim | - | Bactrim, Septra, co-trimoxazole
+antibiotic | nitrofurantoin | - | nitrofurantoin, Macrobid, Macrodantin
+antibiotic | clarithromycin | - | clarithromycin, Biaxin
+antibiotic | minocycline | - | minocycline, Minocin
+antiviral | valacyclovir | - | valacyclovir, valaciclovir, Valtrex
+antiviral | famciclovir | - | famciclovir, Famvir
+antiviral | oseltamivir | - | oseltamivir, Tamiflu
+antiviral | nirmatrelvir/ritonavir | - | Paxlovid
+antiviral | emtricitabine/tenofovir | - | emtricitabine, Truvada, Descovy
+antiparasitic | ivermectin (human) | - | Stromectol
+antimalarial | hydroxychloroquine | - | hydroxychloroquine, Plaquenil
+antimalarial | atovaquone/proguanil | - | Malarone
+hair loss | finasteride | - | finasteride, Propecia, Proscar, Finpecia
+hair loss | dutasteride | - | dutasteride, Avodart
+acne | isotretinoin | - | isotretinoin, Accutane, Roaccutane, Absorica, Claravis, Isotroin
+acne | tretinoin | - | tretinoin, Retin-A
+antidepressant | sertraline | - | sertraline, Zoloft, Lustral
+antidepressant | fluoxetine | - | fluoxetine, Prozac
+antidepressant | paroxetine | - | paroxetine, Paxil, Seroxat
+antidepressant | citalopram | - | citalopram, Celexa, Cipramil
+antidepressant | escitalopram | - | escitalopram, Lexapro, Cipralex
+antidepressant | venlafaxine | - | venlafaxine, Effexor
+antidepressant | duloxetine | - | duloxetine, Cymbalta
+antidepressant | bupropion | - | bupropion, Wellbutrin, Zyban
+antidepressant | mirtazapine | - | mirtazapine, Remeron
+antidepressant | trazodone | - | trazodone, Desyrel
+antidepressant | amitriptyline | - | amitriptyline, Elavil
+antidepressant | vortioxetine | - | vortioxetine, Trintellix, Brintellix
+psychiatric | quetiapine | - | quetiapine, Seroquel
+psychiatric | aripiprazole | - | aripiprazole, Abilify
+psychiatric | olanzapine | - | olanzapine, Zyprexa
+psychiatric | risperidone | - | risperidone, Risperdal
+psychiatric | lamotrigine | - | lamotrigine, Lamictal
+psychiatric | buspirone | - | buspirone, Buspar
+pain and muscle | carisoprodol | C | carisoprodol
+pain and muscle | pregabalin | C | pregabalin, Lyrica
+pain and muscle | gabapentin | - | gabapentin, Neurontin
+pain and muscle | butalbital | C | butalbital, Fioricet, Fiorinal
+pain and muscle | cyclobenzaprine | - | cyclobenzaprine, Flexeril
+pain and muscle | tizanidine | - | tizanidine, Zanaflex
+pain and muscle | methocarbamol | - | methocarbamol, Robaxin
+pain and muscle | baclofen | - | baclofen, Lioresal
+pain and muscle | celecoxib | - | celecoxib, Celebrex
+pain and muscle | meloxicam | - | meloxicam, Mobic
+migraine | sumatriptan | - | sumatriptan, Imitrex, Imigran
+migraine | rizatriptan | - | rizatriptan, Maxalt
+migraine | zolmitriptan | - | zolmitriptan, Zomig
+corticosteroid | prednisone | - | prednisone, Deltasone
+corticosteroid | prednisolone | - | prednisolone
+corticosteroid | dexamethasone | - | dexamethasone, Decadron
+corticosteroid | methylprednisolone | - | methylprednisolone, Medrol
+anabolic steroid | testosterone | C | testosterone cypionate, testosterone enanthate, testosterone propionate, testosterone undecanoate, AndroGel, Depo-Testosterone, Sustanon
+anabolic steroid | nandrolone | C | nandrolone, Deca-Durabolin
+anabolic steroid | oxandrolone | C | oxandrolone, Anavar
+anabolic steroid | stanozolol | C | stanozolol, Winstrol
+anabolic steroid | methandrostenolone | C | methandrostenolone, methandienone, Dianabol
+anabolic steroid | trenbolone | C | trenbolone
+performance | clenbuterol | - | clenbuterol
+performance | somatropin | - | somatropin, Genotropin, Norditropin, Humatrope, Omnitrope
+hormone | anastrozole | - | anastrozole, Arimidex
+hormone | letrozole | - | letrozole, Femara
+hormone | tamoxifen | - | tamoxifen, Nolvadex
+hormone | clomiphene | - | clomiphene, clomifene, Clomid
+hormone | estradiol | - | estradiol, Estrace
+hormone | conjugated estrogens | - | Premarin
+hormone | medroxyprogesterone | - | medroxyprogesterone, Provera, Depo-Provera
+hormone | levothyroxine | - | levothyroxine, Synthroid, Eltroxin
+contraceptive | levonorgestrel/ethinylestradiol | - | Microgynon, Rigevidon, Loestrin
+contraceptive | desogestrel | - | desogestrel, Cerazette
+respiratory | fluticasone/salmeterol | - | Advair, Seretide
+respiratory | salbutamol | - | albuterol, salbutamol, Ventolin, ProAir
+respiratory | budesonide/formoterol | - | Symbicort
+respiratory | montelukast | - | montelukast, Singulair
+respiratory | tiotropium | - | tiotropium, Spiriva
+stomach | pantoprazole | - | pantoprazole, Protonix
+stomach | ondansetron | - | ondansetron, Zofran
+abortion | misoprostol | - | misoprostol, Cytotec
+abortion | mifepristone | - | mifepristone, Mifeprex
+smoking | varenicline | - | varenicline, Chantix, Champix
+eyes | bimatoprost | - | bimatoprost, Latisse, Lumigan
+gout | allopurinol | - | allopurinol, Zyloprim
+gout | colchicine | - | colchicine, Colcrys
+anxiety | hydroxyzine | - | hydroxyzine, Atarax
+addiction | disulfiram | - | disulfiram, Antabuse
+addiction | naltrexone | - | naltrexone
+"""
+
+
+@dataclass(frozen=True)
+class Drug:
+    name: str  # the name as listed (brand or generic)
+    generic: str
+    controlled: bool  # a controlled substance (opioid, benzodiazepine, stimulant, anabolic steroid, ...)
+    group: str
+
+
+def _key(name: str) -> str:
+    """How a name is looked up: lower case, without spaces and hyphens (``Retin A`` = ``Retin-A``)."""
+    return re.sub(r"[\s\-/]+", "", name.lower())
+
+
+def _load() -> dict[str, Drug]:
+    drugs: dict[str, Drug] = {}
+    for line in _TABLE.strip().splitlines():
+        group, generic, controlled, names = (part.strip() for part in line.split("|"))
+        for name in names.split(","):
+            name = name.strip()
+            drugs[_key(name)] = Drug(name=name, generic=generic, controlled=controlled == "C", group=group)
+    return drugs
+
+
+DRUGS: dict[str, Drug] = _load()
+"""Every name (looked up by :func:`lookup`) -> :class:`Drug`."""
+
+
+_BY_LOWER: dict[str, Drug] = {d.name.lower(): d for d in DRUGS.values()}
+
+
+def lookup(name: str) -> Drug | None:
+    """The :class:`Drug` for a name as written on a page ("VIAGRA", "Retin A"), or None."""
+    return _BY_LOWER.get(name.lower()) or DRUGS.get(_key(name))
+
+
+def _trie_pattern(names: list[str]) -> str:
+    """One regular expression for many words, as a prefix tree: the engine never backtracks over the list."""
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for ch in name.lower():
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        alts = []
+        for ch in sorted(k for k in node if k):
+            piece = r"[\s\-/]?" if ch in " -/" else re.escape(ch)
+            alts.append(piece + emit(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie)
+
+
+DRUG_RE = re.compile(r"\b" + _trie_pattern([d.name for d in DRUGS.values()]) + r"\b", re.I)
+# The same, for lower-cased text: without re.I, and skipping positions whose letter starts no name.
+_DRUG_LOW = re.compile(
+    "(?<![a-z0-9_])(?=[" + "".join(sorted({d.name[0].lower() for d in DRUGS.values()})) + "])"
+    + _trie_pattern([d.name for d in DRUGS.values()]) + r"\b"
+)
+
+
+def find_drugs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[re.Match[str], Drug]]:
+    """Every drug name in a short ``text`` (a title, a link), with its :class:`Drug`. For a page: :func:`page_drugs`."""
+    for m in DRUG_RE.finditer(text, pos, len(text) if endpos is None else endpos):
+        drug = lookup(m.group(0))
+        if drug is not None:
+            yield m, drug
+
+
+# Scanning 60 KB of text with the big expression costs about 2 ms; splitting it into words and
+# intersecting them with the first words of the names costs a quarter of that, and most pages name no
+# drug at all. The expression then runs only where a first word occurs.
+# (Bytes: str.translate is slow on text with non-ASCII characters, bytes.translate is not.)
+_FIRST_WORDS = frozenset(re.split(r"[\s\-/]+", d.name.lower())[0].encode() for d in DRUGS.values())
+_GENERICS_BY_WORD: dict[str, frozenset[str]] = {}
+for _d in DRUGS.values():
+    _w = re.split(r"[\s\-/]+", _d.name.lower())[0]
+    _GENERICS_BY_WORD[_w] = _GENERICS_BY_WORD.get(_w, frozenset()) | {_d.generic}
+_PUNCT = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_NOT_WORD = bytes.maketrans(_PUNCT, b" " * len(_PUNCT))
+
+
+class Mention(NamedTuple):
+    start: int
+    end: int
+    name: str  # as written on the page
+    drug: Drug
+
+
+_MENTIONS: "weakref.WeakKeyDictionary[Page, list[Mention]]" = weakref.WeakKeyDictionary()
+
+
+def page_drugs(page: Page) -> list[Mention]:
+    """Every drug name in ``page.text``, in order (computed once per page)."""
+    cached = _MENTIONS.get(page)
+    if cached is not None:
+        return cached
+    text = page.text
+    low = lower_text(page)
+    out: list[Mention] = []
+    hits = [w.decode() for w in _FIRST_WORDS.intersection(_tokens(page).set)]
+    if len(hits) > 6:
+        # Many different names (a catalogue): one pass of the whole expression beats a find per name.
+        for m in _DRUG_LOW.finditer(low):
+            drug = _BY_LOWER.get(m.group(0)) or DRUGS.get(_key(m.group(0)))
+            if drug is not None:
+                out.append(Mention(m.start(), m.end(), text[m.start() : m.end()], drug))
+    elif hits:
+        starts: set[int] = set()
+        for word in hits:
+            i = low.find(word)
+            while i != -1:
+                if i == 0 or not low[i - 1].isalnum():
+                    starts.add(i)
+                i = low.find(word, i + len(word))
+        last_end = -1
+        for i in sorted(starts):
+            if i < last_end:
+                continue
+            m = DRUG_RE.match(text, i)
+            if m is None:
+                continue
+            drug = lookup(m.group(0))
+            if drug is not None:
+                out.append(Mention(m.start(), m.end(), m.group(0), drug))
+                last_end = m.end()
+    _MENTIONS[page] = out
+    return out
+
+
+_LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
+
+
+def lower_text(page: Page) -> str:
+    """``page.text`` in lower case, computed once per page, with the same offsets as ``page.text``."""
+    low = _LOWER.get(page)
+    if low is None:
+        low = page.text.lower()
+        if len(low) != len(page.text):  # a few characters change length when lowered ("İ")
+            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in page.text)
+        _LOWER[page] = low
+    return low
+
+
+class Phrase:
+    """A pattern for phrases, written in lower case, matched against lower-cased text.
+
+    Two things keep it fast on a 100 KB page (Python's ``re`` spends 15-80 ns a character on a pattern
+    that starts with ``\\b`` and a list of words, but skips quickly over characters that cannot start
+    a match):
+
+    * ``first``: the letters a match can start with. The pattern becomes
+      ``(?<![a-z])(?=[first])(?:pattern)``: it starts at the beginning of a word, and ``re`` skips every
+      other position cheaply. Matching lower-cased text without ``re.I`` halves the cost again.
+    * ``words``: :func:`scan` looks only within ``reach`` characters of one of these words (every match
+      contains one), found with ``str.find``. A page that never says "prescri" costs a few finds.
+
+    Upper-case letters in the pattern would never match, so they are refused.
+    """
+
+    def __init__(self, pattern: str, first: str, words: tuple[str, ...] = (), reach: int = 80):
+        bare = re.sub(r"\\.|\(\?P[<=]", "", pattern)  # escapes (\\S) and group names are not letters to match
+        if bare != bare.lower() or first != first.lower():
+            raise ValueError(f"a phrase is written in lower case: {pattern[:60]}")
+        self.rx = re.compile(f"(?<![a-z])(?=[{first}])(?:{pattern})")
+        self.words = words
+        self.reach = reach
+
+    def search(self, low: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        """Search a lower-cased string (a title, a link text, a sentence)."""
+        return self.rx.search(low, pos, len(low) if endpos is None else endpos)
+
+    def finditer(self, low: str) -> Iterator[re.Match[str]]:
+        return self.rx.finditer(low)
+
+
+class _Tokens:
+    """The distinct words of a page (lower case, ASCII letters and digits), as a set and sorted."""
+
+    def __init__(self, low: str):
+        self.set = frozenset(low.encode("ascii", "replace").translate(_NOT_WORD).split())
+        self.sorted = sorted(self.set)
+
+    def has_prefix(self, word: bytes) -> bool:
+        i = bisect.bisect_left(self.sorted, word)
+        return i < len(self.sorted) and self.sorted[i].startswith(word)
+
+
+_TOKENS: "weakref.WeakKeyDictionary[Page, _Tokens]" = weakref.WeakKeyDictionary()
+_FIRST_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _tokens(page: Page) -> _Tokens:
+    tokens = _TOKENS.get(page)
+    if tokens is None:
+        tokens = _TOKENS[page] = _Tokens(lower_text(page))
+    return tokens
+
+
+_POSITIONS: "weakref.WeakKeyDictionary[Page, dict[str, list[int]]]" = weakref.WeakKeyDictionary()
+
+
+def _positions(page: Page, low: str, word: str) -> list[int]:
+    """Where ``word`` occurs in the lower-cased text (cached per page: several rules ask for "prescri")."""
+    cache = _POSITIONS.get(page)
+    if cache is None:
+        cache = _POSITIONS[page] = {}
+    found = cache.get(word)
+    if found is None:
+        found = []
+        # Searching 100 KB for a word costs ~70 µs; asking the sorted word list whether any word starts
+        # with it costs ~1 µs, and most words are absent from most pages.
+        first = _FIRST_TOKEN.search(word)
+        i = low.find(word) if first is None or _tokens(page).has_prefix(first.group(0).encode()) else -1
+        while i != -1:
+            found.append(i)
+            i = low.find(word, i + len(word))
+        cache[word] = found
+    return found
+
+
+def _windows(page: Page, low: str, words: tuple[str, ...], reach: int) -> list[tuple[int, int]]:
+    spans = sorted(
+        (max(0, i - reach), i + len(word) + reach) for word in words for i in _positions(page, low, word)
+    )
+    merged: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def scan(page: Page, phrase: Phrase) -> Iterator[re.Match[str]]:
+    """Matches of a :class:`Phrase` in ``lower_text(page)`` (same offsets as ``page.text``)."""
+    low = lower_text(page)
+    if not phrase.words:
+        yield from phrase.rx.finditer(low)
+        return
+    last = -1
+    size = len(low)
+    for lo, hi in _windows(page, low, phrase.words, phrase.reach):
+        for m in phrase.rx.finditer(low, max(lo, last), min(hi, size)):
+            last = m.end()
+            yield m
+
+
+# ----------------------------------------------------------------------------------------------
+# Sentences and their context
+
+# A sentence ends at ". ", "! ", "? " (not after an initial such as "U.S." or a title such as "Dr.") and
+# at the separators of menus and titles (" | ", " • "). Lines are no sentence boundary: an inline tag
+# (<b>, <a>) splits a sentence into several lines. Sentences are found around a phrase with str.rfind
+# and str.find, never over a whole page. (page.text has its white space folded to single spaces.)
+_ENDS = (". ", "! ", "? ", " | ", " • ", " · ")
+_NOT_AN_END = frozenset("dr mr ms mrs no st vs co jr inc ltd e.g i.e approx incl".split())
+_SPAN = 300  # a sentence is cut at this many characters each side of the phrase
+
+
+def _is_end(text: str, i: int) -> bool:
+    """Is the boundary at ``text[i]`` a sentence end (not the dot of "U.S." or "Dr.")?"""
+    if text[i] != ".":
+        return True
+    j = i
+    while j > 0 and i - j < 7 and not text[j - 1].isspace():
+        j -= 1
+    word = text[j:i]
+    return not (len(word) == 1 and word.isupper() or word.lower() in _NOT_AN_END or (len(word) == 3 and word[1] == "."))
+
+
+def sentence_bounds(text: str | Page, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` (or of ``page.text``) that holds ``[start, end)``."""
+    if isinstance(text, Page):
+        text = text.text
+    floor = max(0, start - _SPAN)
+    lo = floor
+    pos = start
+    while pos > floor:
+        i = max(text.rfind(sep, floor, pos) for sep in _ENDS)
+        if i == -1:
+            break
+        if _is_end(text, i):
+            lo = i + 2 if text[i] in ".!?" else i + 3
+            break
+        pos = i
+    ceiling = min(len(text), end + _SPAN)
+    hi = ceiling
+    pos = end
+    while pos < ceiling:
+        found = [i for i in (text.find(sep, pos, ceiling + 2) for sep in _ENDS) if i != -1]
+        if not found:
+            break
+        i = min(found)
+        if _is_end(text, i):
+            hi = i + 1
+            break
+        pos = i + 1
+    return lo, hi
+
+
+def _words_rx(pattern: str, first: str) -> re.Pattern[str]:
+    """A lower-case pattern that starts at the beginning of a word with one of the letters ``first``."""
+    return re.compile(f"(?<![a-z])(?=[{first}])(?:{pattern})")
+
+
+# Words that turn what follows into a warning or advice rather than a claim: "It is illegal to buy
+# Xanax without a prescription", "Beware of sites that sell Viagra with no prescription".
+# (Matched on lower-cased text.)
+_WARNING_BEFORE = _words_rx(
+    r"illegal(?:ly)?|unlawful(?:ly)?|against the law|prohibit[a-z]*|beware|avoid[a-z]*|warn[a-z]*|danger[a-z]*|"
+    r"risk(?![- ]free)[a-z]*|unsafe|careful|caution[a-z]*|scams?\b|rogue|fakes?\b|counterfeit[a-z]*|fraud[a-z]*|"
+    r"suspicious|shady|sketchy|unlicen[cs]ed|refus[a-z]*|under no circumstances|"
+    r"(?:sites?|websites?|pharmacies|pharmacy|shops?|stores?|sellers?|vendors?|companies|those|anyone|"
+    r"anybody|someone|places?)\s+(?:that|which|who|offering|selling|claiming)\b|"
+    r"claims?\s+to\b|is it (?:safe|legal|possible|ok|okay|wise)\b|"
+    r"how (?:to|do|can)\b|myths?\b|truth about|dangers of|risks of|what happens|why you\b|"
+    r"never\s+(?:buy|order|take|use|trust)\b|don'?t\s+(?:buy|order|trust|take|use)\b|"
+    r"do not\s+(?:buy|order|trust|take|use)\b|"
+    r"verboten|illégal[a-z]*|interdit[a-z]*|ilegal[a-z]*|prohibid[a-z]*|vietat[a-z]*|nicht\b|niemals|jamais|nunca|"
+    r"no (?:vendemos|dispensamos|se vende)",
+    "iuapbwdrcsftvhmnj",
+)
+_WARNING_AFTER = _words_rx(
+    r"(?:is|are|can be|may be|could be|was|were)\s+(?:[a-z]+\s+)?(?:illegal|unlawful|dangerous|unsafe|risky|"
+    r"against the law|not (?:safe|legal|allowed|permitted|recommended)|prohibited|a crime|a scam|"
+    r"counterfeit|fake)|(?:illegal|unlawful|dangerous|unsafe)\b",
+    "iacmwud",
+)
+# A plain negation before a phrase: "We never dispense medicines without a prescription".
+_NEGATOR = re.compile(
+    r"\b(?:not|never|cannot|can'?t|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|no longer|neither|nor|"
+    r"nobody|no one)\b|n't\b"
+)
+# A condition is no claim: "If there is no prescription on file, we call your doctor".
+_CONDITION = re.compile(r"\b(?:if|unless|until|whether|in case)\b")
+# "we", "our", "us" (not "US", the country).
+FIRST_PERSON = re.compile(r"\b(?:[Ww][Ee](?:'?re|'?ll)?|WE|[Oo]urs?|OURS?|us)\b")
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|and then|so)\b")
+_ANSWER_YES = re.compile(
+    r"\s*(?:yes|yep|sure|of course|absolutely|definitely|no problem|not a problem|no worries|no need|no issues?|"
+    r"certainly|you can)\b"
+)
+
+# What the sentence around a phrase makes of it.
+CLAIM = "claim"  # a plain statement: the phrase means what it says
+# Advice, a warning about others, or a condition: "It is illegal to buy ... without a prescription",
+# "If there is no prescription on file, ..."
+WARNING = "warning"
+REFUSAL = "refusal"  # the site refuses it: "We never dispense without a valid prescription"
+QUESTION = "question"  # asked, not answered yes: "Can I buy Viagra without a prescription?"
+
+
+def _drop_drug_lists(gap: str) -> str:
+    """Turn "Viagra, Cialis or Levitra" into one word, so that a list is no clause break."""
+    if "," not in gap and "/" not in gap and "&" not in gap:
+        return gap
+    gap = DRUG_RE.sub("DRUG", gap)
+    return re.sub(r"DRUG(?:\s*(?:,|and|or|&|/)\s*DRUG)+", "DRUG", gap)
+
+
+def classify(
+    text: str, start: int, end: int, lo: int = 0, hi: int | None = None, next_text: str = "", warnings_after: bool = True
+) -> str:
+    """How the sentence ``text[lo:hi]`` uses the phrase at ``[start, end)``: CLAIM, WARNING, REFUSAL or QUESTION.
+
+    Warning words count anywhere in the sentence (up to 160 characters away); a plain negation ("not",
+    "never") or a condition ("if", "unless") only in the same clause before the phrase, so that "We don't
+    charge for shipping, and no prescription needed" stays a claim. ``next_text`` is what follows the sentence: a question answered
+    "Yes" ("No prescription? No problem!") is a claim. ``warnings_after=False`` ignores warning words after
+    the phrase (for offers: "Viagra 100 mg $1.20, no fakes" is still an offer).
+    """
+    hi = len(text) if hi is None else hi
+    before = text[max(lo, start - 160) : start]
+    low_before = before.lower()
+    if _WARNING_BEFORE.search(low_before):
+        return WARNING
+    if warnings_after and _WARNING_AFTER.search(text[end : min(hi, end + 160)].lower()):
+        return WARNING
+    clause = _drop_drug_lists(low_before[-90:])
+    breaks = list(_CLAUSE_BREAK.finditer(clause))
+    if breaks:
+        clause = clause[breaks[-1].end() :]
+    if _NEGATOR.search(clause):
+        return REFUSAL if FIRST_PERSON.search(before) else WARNING
+    if _CONDITION.search(clause):
+        return WARNING
+    tail = text[end:hi].rstrip()
+    if tail.endswith("?") or (not tail and text[start:end].rstrip().endswith("?")):
+        return CLAIM if _ANSWER_YES.match(next_text.lower()) else QUESTION
+    return CLAIM
+
+
+def context(
+    page: Page, start: int, end: int, warnings_after: bool = True, bounds: tuple[int, int] | None = None
+) -> str:
+    """:func:`classify` for a phrase of ``page.text``, within its sentence (``bounds``, when known)."""
+    lo, hi = bounds or sentence_bounds(page, start, end)
+    text = page.text
+    return classify(text, start, end, lo, hi, next_text=text[hi : hi + 40], warnings_after=warnings_after)
+
+
+# ----------------------------------------------------------------------------------------------
+# Offers
+
+# A drug named in a comparison or as a supplement's selling point is not sold: "works better than
+# Viagra", "Bye bye, Viagra", "besides Viagra or Cialis", "herbal Viagra", "a natural alternative to Xanax".
+_COMPARISON_BEFORE = re.compile(
+    r"(?<![a-z])(?=[tuwafljbignsrhvdoce])(?:than|(?:works?|acts?|feels?|just|looks?)\s+like|unlike|besides|beside|"
+    r"instead\s+of|alternatives?\s+(?:to|for)|vs\.?|versus|compared?\s+(?:to|with)|bye,?\s*bye,?|goodbye|good-bye|"
+    r"forget(?:\s+about)?|no\s+need\s+for|similar\s+to|replaces?|replacing|rivals?|outperforms?|beats?|herbal|"
+    r"natural|legal|works?\s+as|equivalent\s+to|dupe\s+of|throw\s+away|ditch)\b"
+    r"[\W_]*(?:(?:the|a|an|other|your|any|of|generic|brand|my|his|her|or|and|drugname)[\W_]+){0,3}$"
+)
+_COMPARISON_AFTER = re.compile(
+    r"(?:-?\s?(?:like|style|type|alternatives?|substitutes?|boosters?|dupes?)\b|\s+(?:alternatives?|"
+    r"substitutes?|boosters?|replacements?|dupes?|style|like)\b)"
+)
+
+_PRICE = re.compile(
+    r"(?:(?<![\w$€£])(?:US|USD|EUR|GBP|CAD|AUD|NZD|CHF|INR|Rs\.?|A|C|NZ)?\s?[$€£₹]\s?\d[\d,]*(?:[.,]\d{1,2})?"
+    r"|\b\d[\d,]*(?:[.,]\d{1,2})?\s?(?:[$€£]|USD|EUR|GBP|CAD|AUD|euros?|dollars?|pounds|kr|zł)(?!\w)"
+    r"|\b(?:USD|EUR|GBP|CAD|AUD)\s?\d[\d,]*(?:[.,]\d{1,2})?\b)",
+    re.I,
+)
+_STRENGTH = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|ug|ml|iu)\b", re.I)
+_QUANTITY = re.compile(
+    r"\b\d+\s?(?:pills?|tablets?|tabs|capsules?|caps|softgels?|pens?|vials?|ampoules?|injections?|inhalers?|"
+    r"strips?|doses?)\b|\bx\s?\d+\b|\b\d+\s?x\b|\b(?:per|a|each|/)\s?(?:pill|tablet|tab|capsule|pack|box|"
+    r"dose|month|mo)\b|\bpack\s+of\s+\d+",
+    re.I,
+)
+_CART = re.compile(
+    r"\b(?:add(?:ed)?\s+to\s+(?:cart|basket|bag|order|trolley)|buy\s+now|order\s+now|shop\s+now|in\s+stock|"
+    r"out\s+of\s+stock|sold\s+out|select\s+(?:dosage|strength|package|quantity|pack)|choose\s+(?:dosage|"
+    r"strength|package|quantity|pack)|checkout|bestseller|best\s+seller)\b",
+    re.I,
+)
+_VERB_BEFORE = re.compile(
+    r"\b(?:buy(?:ing)?|order(?:ing)?|purchas(?:e|ing)|shop\s+for|get\s+your|kaufen|acheter|comprar)\s+"
+    r"(?:(?:cheap(?:est)?|generic|brand(?:ed)?|discount(?:ed)?|online|real|original|genuine|quality|"
+    r"now|some|your|our|the|best|low[- ]cost|affordable|authentic)\s+){0,3}$",
+    re.I,
+)
+_SALE_AFTER = re.compile(
+    r"^\s*(?:\d+(?:[.,]\d+)?\s?(?:mg|mcg)\s+)?(?:online|for\s+sale|over\s?night|cheap(?:est)?|"
+    r"without\s+(?:a\s+)?(?:prescription|rx|doctor)|no\s+(?:prescription|rx)|delivered|discreet|"
+    r"next[- ]day|kaufen|bestellen)\b",
+    re.I,
+)
+# A price in a sentence that explains what a drug costs elsewhere is information, not an offer:
+# "Brand Viagra costs about $70 a pill at US pharmacies".
+_PRICE_INFO = re.compile(
+    r"\b(?:costs?|costing|average|typically|retail|insurance|insured|copays?|co-pays?|medicare|medicaid|"
+    r"coupons?|estimated|list\s+price|could|may|might|would|spend|spent|paid|pay\s+up\s+to|priced\s+at)\b",
+    re.I,
+)
+_SHOP_PATH = re.compile(
+    r"(?:^|[/_\-.=?&])(?:products?|shop|store|buy|order|cart|basket|checkout|item|catalog|catalogue|"
+    r"add-to-cart|add_to_cart|addtocart|p)(?:$|[/_\-.=?&])",
+    re.I,
+)
+_CART_ACTION = re.compile(r"cart|basket|checkout|add[-_]?to|/buy|/order", re.I)
+_CART_FIELD = re.compile(r"qty|quantity|add[-_]?to[-_]?cart|product[-_]?id|variant|sku", re.I)
+_WORDS_IN_URL = re.compile(r"[\-_/+.=?&%]+")
+_LINK_VERB = re.compile(r"\s*(?:buy|order|purchase|shop|get|add\s+to\s+(?:cart|basket|bag))\b", re.I)
+
+# A drug whose first mentions with a sale signal were warnings or weak offers is not read again on that
+# page: an article that says "it is illegal to buy Xanax online" forty times costs two reads.
+_TRIES = 2
+# At most this many mentions are read in full on one page (a catalogue's entries are taken on their price
+# and button once it is recognised, see _CATALOGUE): a page of warnings stops costing time here.
+_MAX_READS = 30
+# Once a page has strong offers of this many drugs, it is a catalogue: its other entries are taken on
+# their price and button alone.
+_CATALOGUE = 12
+
+STRONG = "strong"
+WEAK = "weak"
+
+
+@dataclass
+class Offer:
+    """A prescription drug offered for sale on a page."""
+
+    page: Page
+    drug: Drug
+    name: str  # the name as written on the page
+    quote: str  # the words that show the offer
+    where: str  # text, link, form, title
+    strength: str  # STRONG (a price with a pack size, add to cart, a shop link) or WEAK (a bare price, "Buy X")
+    why: str
+    start: int = -1  # offset in page.text, when the offer is in the text
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+
+def is_comparison(text: str, start: int, end: int, drug_before: bool = True) -> bool:
+    """Is the drug at ``text[start:end]`` named to be compared with ("better than Viagra", "herbal Viagra")?
+
+    ``drug_before=False`` says no other drug name is in the 45 characters before (a list such as
+    "besides Viagra or Cialis" is read through).
+    """
+    before = text[max(0, start - 45) : start].lower()
+    if drug_before:
+        before = DRUG_RE.sub("drugname", before)
+    return bool(_COMPARISON_BEFORE.search(before) or _COMPARISON_AFTER.match(text[end : end + 20].lower()))
+
+
+def _text_offers(page: Page, done: set[str]) -> list[Offer]:
+    """Offers in the text; ``done`` holds the drugs that already have a strong offer on this page."""
+    text = page.text
+    found = page_drugs(page)
+    offers: list[Offer] = []
+    # A catalogue names each drug many times (link, image, description): once a drug has a strong offer
+    # on a page, its other mentions add nothing. This keeps a 500-product page to a few milliseconds.
+    tries: dict[str, int] = {}  # mentions of a drug read in full without a strong offer
+    reads = 0
+    size = len(text)
+    for i, m in enumerate(found):
+        if m.drug.generic in done or tries.get(m.drug.generic, 0) >= _TRIES:
+            continue
+        # The window ends 160 characters on or at the next drug name (a price list names several
+        # drugs, each with its own price); it is cut to the sentence below, once a sale signal is seen.
+        stop = min(size, m.end + 160)
+        if i + 1 < len(found):
+            stop = min(stop, max(found[i + 1].start, m.end))
+        begin = max(0, m.start - 60)
+        if i > 0:
+            begin = max(begin, found[i - 1].end)
+        after = text[m.end : stop]
+        before = text[begin : m.start]
+        cart = _CART.search(after)
+        price = None if cart else _PRICE.search(after)
+        if not (cart or price or _VERB_BEFORE.search(before) or _SALE_AFTER.match(after)):
+            continue  # most mentions: no sale signal at all
+        if len(done) >= _CATALOGUE and (cart or (price and (_STRENGTH.search(after) or _QUANTITY.search(after)))):
+            # A catalogue: this page already sells many drugs with prices and buttons, and this entry has them
+            # too. The checks for comparisons and warnings are for pages that name a drug once or twice.
+            done.add(m.drug.generic)
+            offers.append(Offer(page=page, drug=m.drug, name=m.name, quote=page.snippet(m.start, m.end), where="text",
+                                strength=STRONG, why="a prescription drug in a catalogue with prices", start=m.start))
+            continue
+        tries[m.drug.generic] = tries.get(m.drug.generic, 0) + 1
+        reads += 1
+        if reads > _MAX_READS:
+            break
+        if is_comparison(text, m.start, m.end, drug_before=i > 0 and found[i - 1].end > m.start - 45):
+            continue
+        lo, hi = sentence_bounds(text, m.start, m.end)
+        if hi < stop:
+            after = text[m.end : max(hi, m.end)]
+        if lo > begin:
+            before = text[lo : m.start]
+        price = _PRICE.search(after)
+        if price and _PRICE_INFO.search(after[: price.start()] + " " + before):
+            price = None
+        cart = _CART.search(after)
+        verb = _VERB_BEFORE.search(before) or _SALE_AFTER.match(after)
+        if not (price or cart or verb):
+            continue
+        if context(page, m.start, m.end, warnings_after=False, bounds=(lo, hi)) != CLAIM:
+            continue
+        pack = _STRENGTH.search(after) or _QUANTITY.search(after)
+        if cart or (price and (pack or verb)):
+            strength, why = STRONG, "a prescription drug with " + (
+                "a shopping button" if cart else "a price and a pack size" if pack else "a price and a call to buy"
+            )
+            done.add(m.drug.generic)
+        else:
+            strength, why = WEAK, "a prescription drug with " + ("a price" if price else "a call to buy it")
+        offers.append(
+            Offer(page=page, drug=m.drug, name=m.name, quote=page.snippet(m.start, m.end), where="text",
+                  strength=strength, why=why, start=m.start)
+        )
+    return offers
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit``, or None for an address it refuses ("http://[oops/")."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def _words(text: str) -> set[str]:
+    """The lower-case words of a text that may begin a drug name."""
+    return {w.decode() for w in _FIRST_WORDS.intersection(text.lower().encode("ascii", "replace").translate(_NOT_WORD).split())}
+
+
+def _link_offers(page: Page) -> list[Offer]:
+    offers: list[Offer] = []
+    links = [link for link in page.links if not link.url.startswith(("tel:", "mailto:"))]
+    if not links:
+        return offers
+    # One pass of the drug expression over all the link texts, and one over all the addresses: most
+    # links name no drug, and a catalogue names the same drugs again and again.
+    texts = [link.text for link in links]
+    blob = "\x00".join(texts)  # \x00: no phrase runs from one link into the next
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
+    named: dict[int, list[re.Match[str]]] = {}
+    for m in _DRUG_LOW.finditer(blob.lower()):
+        named.setdefault(bisect.bisect_right(starts, m.start()) - 1, []).append(m)
+    urls_name_drugs = bool(_words("\n".join(link.url for link in links)))
+    done: set[str] = set()  # drugs with a product link on this page already
+    for i, link in enumerate(links):
+        if i not in named:
+            if not urls_name_drugs:
+                continue
+            in_url = _words(link.url)
+            if not in_url or all(_GENERICS_BY_WORD[w] <= done for w in in_url):
+                continue
+        hit = None
+        warned = False
+        catalogue = len(done) >= _CATALOGUE  # many product links already: no need to read each one closely
+        for m in named.get(i, ()):
+            drug = lookup(m.group(0))
+            if drug is None:
+                continue
+            start, end = m.start() - starts[i], m.end() - starts[i]
+            if catalogue or not is_comparison(link.text, start, end):
+                if not catalogue and classify(link.text, start, end) != CLAIM:
+                    warned = True  # "Is it safe to buy Viagra online?": an article, not an offer
+                    break
+                hit = (link.text[start:end], drug)
+                break
+            warned = True  # "Better than Viagra": the address will name Viagra too, and sells something else
+        if hit is not None and hit[1].generic in done:
+            continue
+        split = split_url(link.url)
+        path = unquote(split.path + "?" + split.query) if split else ""
+        shop_path = bool(_SHOP_PATH.search(path))
+        if hit is None and not warned and shop_path and urls_name_drugs:
+            # An image or a button that links to /products/xanax-2mg: the drug is in the address.
+            words = _WORDS_IN_URL.sub(" ", path)
+            for m, drug in find_drugs(words):
+                if not is_comparison(words, m.start(), m.end()):
+                    hit = (m.group(0), drug)
+                    break
+        if hit is None or hit[1].generic in done:
+            continue
+        if not (shop_path or _LINK_VERB.match(link.text) or _PRICE.search(link.text)):
+            continue
+        quote = link.text or link.url
+        done.add(hit[1].generic)
+        offers.append(
+            Offer(page=page, drug=hit[1], name=hit[0], quote=f"{quote} -> {link.url}", where="link",
+                  strength=STRONG, why="a link to buy a prescription drug or to its product page")
+        )
+    return offers
+
+
+def _form_offers(page: Page) -> list[Offer]:
+    """A product page: an add-to-cart form on a page whose title names a drug."""
+    if not page.title:
+        return []
+    cart_forms = [
+        f
+        for f in page.forms
+        if not f.has_password
+        and "search" not in f.action.lower()
+        and (_CART_ACTION.search(f.action) or any(_CART_FIELD.search(field) for field in f.fields))
+    ]
+    if not cart_forms:
+        return []
+    for m, drug in find_drugs(page.title):
+        if is_comparison(page.title, m.start(), m.end()) or classify(page.title, m.start(), m.end()) != CLAIM:
+            continue
+        return [Offer(page=page, drug=drug, name=m.group(0), quote=f"{page.title} (form -> {cart_forms[0].action})",
+                      where="form", strength=STRONG, why="an add-to-cart form on the page of a prescription drug")]
+    return []
+
+
+_OFFERS: "weakref.WeakKeyDictionary[Site, list[Offer]]" = weakref.WeakKeyDictionary()
+
+
+def rx_offers(site: Site) -> list[Offer]:
+    """Every offer of a prescription drug on the site's pages (computed once per site)."""
+    cached = _OFFERS.get(site)
+    if cached is not None:
+        return cached
+    offers: list[Offer] = []
+    for page in site.pages:
+        strong = _form_offers(page) + _link_offers(page)
+        offers.extend(strong)
+        offers.extend(_text_offers(page, {o.drug.generic for o in strong}))
+    _OFFERS[site] = offers
+    return offers
+
+
+def sells_rx(site: Site) -> list[Offer]:
+    """The offers that show the site sells prescription drugs; empty when they do not.
+
+    One strong offer is enough (a price with a pack size, a shopping button, a product link, an add-to-cart
+    form). Weak offers (a bare price, "Buy Viagra") count when they name at least two different drugs.
+    """
+    offers = rx_offers(site)
+    if any(o.strength == STRONG for o in offers):
+        return offers
+    if len({o.drug.generic for o in offers}) >= 2:
+        return offers
+    return []
+
+
+def mentioned_drugs(site: Site) -> list[Drug]:
+    """Every drug named anywhere on the site (offered or not), in order of first mention, each once."""
+    seen: dict[str, Drug] = {}
+    for page in site.pages:
+        for _m, drug in find_drugs(page.title):
+            seen.setdefault(drug.name, drug)
+        for mention in page_drugs(page):
+            seen.setdefault(mention.drug.name, mention.drug)
+    return list(seen.values())
+
+
+def offered_names(offers: list[Offer]) -> list[str]:
+    """The drugs in ``offers``, each once, as "Brand (generic)" or "generic"."""
+    out: dict[str, str] = {}
+    for offer in offers:
+        d = offer.drug
+        if d.name not in out:
+            out[d.name] = d.name if d.name.lower() == d.generic else f"{d.name} ({d.generic})"
+    return list(out.values())

@@ -1,0 +1,618 @@
+"""Prescription required
+
+What it checks
+    Whether the site asks for a valid prescription before it dispenses prescription-only medicines, or
+    says it does not need one. It reads every sentence of the pages fetched, their titles, image texts,
+    link texts and link addresses, and sorts what it finds:
+
+    * red flags: "no prescription needed", "without a prescription", "no Rx", "prescription not
+      required", "we don't require a prescription", "no doctor visit", "no script", "Buy Xanax without
+      prescription" (a link, a title or an address counts as much as a sentence);
+    * an online questionnaire or a "free online consultation" that replaces a prescription ("answer a few
+      questions and our doctors will issue your prescription");
+    * signs of a regulated online-doctor service (UK/EU): a General Pharmaceutical Council (GPhC)
+      registration, the Care Quality Commission (CQC), a Pharmaceutical Society registration, the EU common
+      logo or a link to a national register of online medicine sellers;
+    * requirement claims: "a valid prescription is required", "upload your prescription", "have your
+      doctor send or e-prescribe it", "we verify every prescription with your prescriber", prescription
+      refills and transfers, "we never dispense without a valid prescription".
+
+    Context matters: "It is illegal to buy Xanax without a prescription", "Beware of sites that sell
+    drugs with no prescription", "If there is no prescription on file, we call your doctor" and "Can I
+    buy Viagra without a prescription?" are warnings, conditions or questions, not red flags (unless the
+    answer is "Yes" or "No problem"); "We do not sell medicines without a prescription" is a requirement. Over-the-counter
+    products, vitamins and supplements sold "without a prescription" are not red flags, unless the sentence
+    names a prescription-only drug.
+
+Why it matters
+    FDA BeSafeRx, NABP and the pharmacy boards give the same first rule: a safe online pharmacy requires a
+    valid prescription from your own doctor or prescriber. A shop that sells prescription medicines
+    without one breaks the law, skips the check that the medicine is safe for you, and is the kind of shop
+    that sells counterfeit medicines.
+
+Passes
+    "Upload your prescription or have your doctor e-prescribe it to us. Our pharmacists verify every
+    prescription." A mail-order pharmacy whose pages offer "Refill your Rx" and "Transfer your Rx".
+
+Fails
+    * "Buy Xanax online, no prescription needed!" (``prescription-not-required``).
+    * "Complete our free online consultation: our doctors approve your order" with no sign of a UK/EU
+      regulator (``prescription-questionnaire``).
+    * A shop that lists "Viagra 100 mg x 30 pills $39.90 Add to cart" and never mentions a prescription
+      (``prescription-not-mentioned``): most rogue shops never say the word. Silence fails as surely as
+      "no prescription needed".
+
+    When a site has both red flags and requirement claims, the red flag wins: rogue shops paste
+    compliance text ("a valid prescription is required") next to "no prescription needed". The claims are
+    listed in the finding's facts.
+
+Limits
+    A questionnaire on a regulated UK or EU service is not failed, but the registration it shows is a
+    claim: check it on the regulator's register (the GPhC register, the national list behind the EU
+    logo). A LegitScript certification counts as such a registration for US telehealth; a US telehealth
+    service that shows none is failed as a questionnaire. A UK "pharmacy medicine" sold after a chat with
+    a pharmacist (Viagra Connect) is read as a consultation. A pharmacy that presents itself as one but
+    neither offers prescription medicines nor mentions prescriptions on the pages read is not checked
+    (``prescription-not-applicable``): an over-the-counter shop looks the same as a catalogue that was not
+    fetched.
+
+    The page text runs its blocks together, so the rule cannot always see where a sentence ends: a red
+    flag counts as naming a drug when the name is within 50 characters of it. At most 30 red-flag phrases
+    are read per page. The rule reads English, with a few words of German, French, Spanish and Italian;
+    pages built by JavaScript are not read.
+
+What to do
+    Buy prescription medicines only from a pharmacy that asks for your prescription and checks it with
+    your prescriber. If a site offers to sell them without one, or after a questionnaire, do not buy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import unquote
+
+from pharmcheck.findings import FAIL, NOT_APPLICABLE, PASS, Evidence, Finding
+from pharmcheck.rules import _drugs
+from pharmcheck.rules._drugs import CLAIM, QUESTION, REFUSAL, Phrase, scan
+from pharmcheck.rules.online_pharmacy import detect
+from pharmcheck.site import Page, Site
+
+ID = "prescription"
+TITLE = "Prescription required"
+OUTCOMES = {
+    "prescription-required": "The site asks for a valid prescription (upload, prescriber sends it, refills, verification).",
+    "prescription-not-required": "The site says prescription medicines can be had without a prescription.",
+    "prescription-questionnaire": "An online questionnaire or consultation replaces the prescription, with no sign of a regulated service.",
+    "prescription-regulated-online-consultation": "An online consultation by a service that shows a UK/EU regulator registration: it issues real prescriptions (verify the registration).",
+    "prescription-not-mentioned": "Prescription medicines are offered for sale and no page asks for a prescription.",
+    "prescription-not-applicable": "No prescription medicines offered and no word about prescriptions: not checked.",
+}
+
+# ----------------------------------------------------------------------------------------------
+# Phrases (lower case, matched on lower-cased text; see _drugs.phrase)
+
+_RX = r"(?:prescriptions?|rx|scripts?)"
+_RX_ONLY = r"(?:prescriptions?|rx)"  # "no scripts" is also said of web pages: "script" needs more words
+_QUAL = r"(?:(?:prior|valid|doctor'?s?|physician'?s?|medical|previous|written|original|paper|any)\s+)?"
+_NOT_PRODUCTS = (
+    r"(?!\s*(?:drugs?|medications?|medicines?|meds|products?|items?|refills?|coverage|plans?|benefits?|history|"
+    r"savings|costs?|fees?|charges?|copays?|co-pays?|insurance|transfers?|orders?|pills?|packages?|parcels?|"
+    r"on\s+file|yet|number|labels?|bottles?)\b)"
+)
+
+# Red flags, by kind: "no-prescription", "no-doctor", and "foreign", which needs a drug name in the same
+# sentence ("ohne Rezept" and "sin receta" also describe over-the-counter medicines).
+_RED = Phrase(
+    r"(?P<no_prescription>(?:no|without(?:\s+(?:a|any|the|your|needing(?:\s+(?:a|any))?|need(?:ing)?\s+(?:for|of)"
+    r"(?:\s+a)?))?|w/o|w/out|zero)\s+" + _QUAL + _RX_ONLY + r"\b" + _NOT_PRODUCTS
+    + r"|(?:no|zero|without(?:\s+a)?)\s+scripts?(?:\s+(?:needed|required|necessary)\b|(?=\s*(?:[.!?,;|)]|\s-\s|$|"
+    r"overnight|online|pharmacy|shipping|delivery)))"
+    + r"|" + _RX + r"\s+(?:is\s+|are\s+)?(?:not|never|no\s+longer|isn'?t|aren'?t)\s+(?:needed|required|necessary|"
+    r"mandatory|compulsory|requested|asked\s+for)\b"
+    r"|(?:prescription|rx)[- ]free\b"
+    r"|no\s+need\s+(?:for|of)\s+(?:a\s+)?" + _RX + r"\b"
+    r"|(?:do(?:es)?\s*n[o']t|do(?:es)?\s+not|never|won'?t|will\s+not)\s+(?:need|require|ask\s+(?:you\s+)?for|"
+    r"request|check\s+for|have\s+to\s+(?:have|show|provide|send|get))\s+(?:(?:a|any|your|the|to\s+(?:see|have|"
+    r"get|show))\s+)?" + _QUAL + _RX + r"\b)"
+    r"|(?P<no_doctor>no\s+(?:doctor|physician|gp)'?s?\s+(?:visits?|appointments?|consultations?|approval|needed|"
+    r"required|prescriptions?|exams?|waiting|necessary)\b"
+    r"|without\s+(?:(?:a|any|the)\s+|(?:seeing|visiting|consulting|needing)\s+(?:(?:a|an|your|the)\s+)?)?"
+    r"(?:doctor|physician|gp)'?s?\b"
+    r"|no\s+need\s+to\s+(?:see|visit|consult)\s+(?:a|an|your)\s+(?:doctor|physician|gp)\b"
+    r"|skip\s+the\s+(?:doctor|gp|waiting\s+room)\b)"
+    r"|(?P<foreign>(?:ohne|kein)\s+rezept|sans\s+ordonnance|sin\s+receta|senza\s+ricetta|zonder\s+recept|"
+    r"bez\s+recepty)\b",
+    first="nwzprsdkobe",
+    words=("prescri", "rx", "script", "doctor", "physician", "gp", "rezept", "ordonnance", "receta", "ricetta", "recept",
+           "waiting room"),
+)
+_RED_WORDS = _RED.words
+_RED_WORD = re.compile("|".join(re.escape(w) for w in _RED_WORDS))
+
+# "Without a prescription" said of products that need none.
+_BENIGN = re.compile(
+    r"\b(?:over[- ]the[- ]counter|otc|non-?prescription|vitamins?|supplements?|herbal|natural|cosmetics?|"
+    r"skin\s?care|beauty|toiletries|first[- ]aid|pharmacy\s+medicines?|gsl|general\s+sale|pets?|vet(?:erinary)?|"
+    r"contact\s+lens(?:es)?|reading\s+glasses|pregnancy\s+tests?|condoms?|baby|rezeptfrei\w*|sin\s+receta\s+médica)\b"
+)
+# A red flag that offers a doctor instead is a consultation: "No prescription? Our doctors can issue one".
+_DOCTOR_INSTEAD = re.compile(
+    r"\b(?:our|online|licensed|registered|partner|in-house|independent)\s+(?:[a-z-]+\s+){0,2}?(?:doctors?|physicians?|"
+    r"prescribers?|clinicians?|gps?|medical\s+team)\b|\b(?:doctors?|physicians?|gps?)\s+online\b|"
+    r"\b(?:consultation|questionnaire|assessment|prescribe|issues?\s+(?:a|an|your|the)\s+(?:new\s+)?prescription|"
+    r"telehealth|telemedicine|video\s+(?:call|visit)|"
+    r"virtual\s+(?:visit|appointment))"
+    r"|\b(?:chat|consultation|check|assessment|questions?)\s+(?:with|by|from)\s+(?:our|a|the)\s+pharmacists?\b"
+)
+
+# Requirement claims, by kind.
+_REQUIRED = Phrase(
+    r"(?P<required>(?:(?:valid|original|written|current|doctor'?s?|physician'?s?|prescriber'?s?|signed)\s+)?"
+    r"(?:prescriptions?|rx)\s+(?:is\s+|are\s+|will\s+be\s+)?(?:always\s+)?(?:required|needed|necessary|mandatory)\b"
+    r"|(?:requires?|requiring|needs?)\s+(?:a|an)\s+(?:valid\s+|current\s+|doctor'?s?\s+)?(?:prescription|rx)\b"
+    r"|we\s+(?:only\s+)?(?:require|need|ask\s+for)\s+(?:a\s+|your\s+)?(?:valid\s+)?(?:prescription|rx)\b"
+    r"|(?:only|solely|exclusively)\s+(?:[a-z]+\s+){0,4}?(?:with|against|upon|on\s+receipt\s+of|after\s+"
+    r"(?:receiving|verifying))\s+(?:a\s+|an\s+|your\s+)?(?:valid\s+|original\s+)?(?:prescriptions?|rx)\b)"
+    r"|(?P<verify>(?:verif(?:y|ies|ied|ication\s+of)|confirm(?:s|ed)?|validat(?:e|es|ed)|check(?:s|ed)?)\s+"
+    r"(?:(?:every|each|all|your|the|that|a)\s+)*(?:prescriptions?|rx)\b"
+    r"|(?:verif(?:y|ies|ied)|confirm(?:s|ed)?|check(?:s|ed)?)\s+(?:it\s+|them\s+)?with\s+(?:your|the)\s+"
+    r"(?:doctor|prescriber|physician|gp)\b"
+    r"|we\s+(?:will\s+|may\s+|then\s+)?(?:contact|call|fax|reach\s+out\s+to)\s+your\s+(?:doctor|prescriber|physician|gp)\b)"
+    r"|(?P<send>(?:(?:upload|send|fax|submit|e-?mail|scan|attach|provide|present|forward)\s+(?:us\s+)?(?:(?:your|a|the|an|"
+    r"original|valid|copy\s+of\s+(?:your|the|a)|signed)\s+)*|(?:mail|post)\s+(?:us\s+)?(?:your|the|a|an|original)\s+"
+    r"(?:(?:original|valid|signed)\s+)?)(?:prescriptions?|rx|scripts?)\b" + _NOT_PRODUCTS
+    + r"|have\s+your\s+(?:doctor|physician|prescriber|gp|healthcare\s+provider|provider)\s+(?:send|fax|call|"
+    r"e-?prescribe|e-?mail|submit|phone|transmit)"
+    r"|(?:doctor|physician|prescriber|gp)\s+(?:can|will|may|must|should)\s+(?:send|fax|call\s+in|e-?prescribe|"
+    r"electronically\s+send|transmit|e-?mail)\b"
+    r"|e-?prescri(?:be|bing|ptions?)\b|electronic\s+prescriptions?\b)"
+    r"|(?P<refill>refill(?:s|ing)?\s+(?:(?:your|my|a|the|existing)\s+)?(?:prescriptions?|rx|meds|medications?)\b"
+    r"|(?:prescription|rx)\s+refills?\b|transfer(?:ring)?\s+(?:(?:your|my|a|the|existing)\s+)?(?:prescriptions?|rx)\b"
+    r"|(?:prescription|rx)\s+transfers?\b|manage\s+(?:your\s+)?prescriptions\b)"
+    r"|(?P<foreign>rezept\s+(?:einlösen|einsenden|hochladen|erforderlich)|e-rezept|rezeptpflichtig[a-z]*|"
+    r"ordonnance\s+(?:obligatoire|requise|nécessaire)|(?:envoyez|envoyer|téléchargez|télécharger)\s+(?:votre\s+)?"
+    r"ordonnance|receta\s+(?:médica\s+)?(?:obligatoria|requerida|necesaria)|(?:envíe|envie|enviar|suba|subir)\s+"
+    r"(?:su\s+|tu\s+|la\s+)?receta|ricetta\s+(?:medica\s+)?obbligatoria|(?:invia|carica)\s+(?:la\s+)?(?:tua\s+)?"
+    r"ricetta)",
+    first="vowcdpsrneuftmahgic",
+    words=("prescri", "rx", "script", "doctor", "physician", "gp", "provider", "rezept", "ordonnance", "receta", "ricetta"),
+)
+_REQUIRED_WHY = {
+    "required": "the site says a valid prescription is required",
+    "verify": "the site says it verifies prescriptions with the prescriber",
+    "send": "the site asks for the prescription itself (upload, send, or from the prescriber)",
+    "refill": "the site refills or transfers existing prescriptions",
+    "foreign": "the site says a prescription is required",
+    "refusal": "the site refuses to dispense without a prescription",
+    "form": "a form to upload a prescription",
+}
+
+_CONSULT = Phrase(
+    r"(?:free|online|virtual|quick|short|simple|brief|medical|doctor|physician)\s+(?:(?:online|medical|doctor|"
+    r"physician|health|free)\s+)?(?:consultations?|consults?|questionnaires?|assessments?)\b"
+    r"|(?:fill|complete|answer|take)\s+(?:in\s+|out\s+)?(?:(?:a|our|the|this|an|short|simple|quick|brief|online|medical|"
+    r"free|few|some)\s+){0,3}(?:questionnaires?|questions|health\s+questionnaire|assessments?|consultation(?:\s+form)?)\b"
+    r"|(?:our|licensed|affiliated|partner|independent|in-house)\s+(?:(?:u\.?s\.?|uk|eu|licensed|board[- ]certified|"
+    r"independent|affiliated|registered|gmc[- ]registered)\s+)*(?:doctors?|physicians?|prescribers?|clinicians?|"
+    r"medical\s+team|gps?)\s+(?:will\s+|can\s+|then\s+|may\s+)?(?:review|approve|issue|write|assess|evaluate|prescribe)s?\b"
+    r"|prescriptions?\s+(?:is\s+|are\s+|will\s+be\s+|can\s+be\s+)?(?:issued|written|provided|included|approved)\s+"
+    r"(?:online|for\s+free|free|by\s+(?:our|an?\s+(?:online|partner|affiliated|in-house))\s+(?:[a-z-]+\s+)?"
+    r"(?:doctors?|physicians?|prescribers?))"
+    r"|free\s+(?:doctor'?s?\s+|online\s+)?prescriptions?\b(?!\s+(?:delivery|pick|transfer|refill|service|savings|"
+    r"discount|card|drug))"
+    r"|no\s+in[- ]person\s+(?:visits?|appointments?|exams?|consultations?)\b"
+    # An "online doctor" named on its own is a weak sign: a pharmacy that also asks for prescriptions may
+    # simply link to a telehealth service.
+    r"|(?P<weak>online\s+doctors?\b|doctors?\s+online\b)",
+    first="fovqsbmdpcatlin",
+    # Every match holds one of these words ("prescription" itself is too common on a pharmacy's pages).
+    words=("consult", "questionnaire", "question", "assessment", "doctor", "physician", "prescriber", "clinician",
+           "gp", "medical team", "issued", "written", "provided", "included", "approved", "free", "in-person",
+           "in person"),
+)
+_DOCTORISH = re.compile(r"\b(?:doctors?|physicians?|prescribers?|gps?|clinicians?|nurse\s+prescribers?|medical\s+team)\b")
+_PHARMACIST = re.compile(r"\bpharmacists?\b")
+
+# Regulated UK/EU online-doctor services (and LegitScript, which certifies US telehealth).
+_REGULATOR = Phrase(
+    r"(?:general\s+pharmaceutical\s+council|gphc|care\s+quality\s+commission|cqc|pharmaceutical\s+society\s+of\s+"
+    r"(?:northern\s+)?ireland|psni|healthcare\s+improvement\s+scotland|healthcare\s+inspectorate\s+wales|"
+    r"health\s+products\s+regulatory\s+authority|hpra|mhra|eu\s+common\s+logo|common\s+(?:eu\s+)?logo|"
+    r"registered\s+with\s+the\s+(?:[a-z]+\s+){0,4}?pharmaceutical\s+society|gmc\s+(?:number|no|registered|registration)|"
+    r"dimdi|bfarm|aemps|ansm|legitscript)\b",
+    first="gcpheimrdbal",
+    words=("gphc", "pharmaceutical", "quality commission", "cqc", "psni", "healthcare", "health products", "hpra",
+           "mhra", "logo", "gmc", "dimdi", "bfarm", "aemps", "ansm", "legitscript"),
+    reach=60,
+)
+_REGISTER_HOSTS = frozenset((
+    "pharmacyregulation.org", "cqc.org.uk", "mhra.gov.uk", "psni.org.uk", "thepsi.ie", "hpra.ie", "gmc-uk.org",
+    "healthcareimprovementscotland.org", "hiw.org.uk", "dimdi.de", "bfarm.de", "aemps.gob.es", "ansm.sante.fr",
+    "ordre.pharmacien.fr", "salute.gov.it", "cbg-meb.nl", "legitscript.com",
+))
+_REGISTER_WORD = re.compile("|".join(re.escape(h.split(".")[0]) for h in _REGISTER_HOSTS))
+_REGISTER_IMAGE = re.compile(r"gphc|cqc|mhra|eu[-_ ]?logo|common[-_ ]?logo|legitscript|registered[-_ ]pharmacy")
+
+_URL_WORDS = re.compile(r"[\-_/+.=?&%]+")
+_LIMIT = 8  # evidence items per finding
+_NEAR = 50  # characters between a red flag and the drug it names
+# Red-flag phrases read per page, warnings included. A page that repeats "without a prescription" more
+# often is a page of warnings or of offers either way; reading on would only cost time.
+_MAX_RED = 30
+
+
+@dataclass
+class Hit:
+    kind: str
+    url: str
+    quote: str
+    where: str
+    names_drug: bool  # the sentence names a prescription-only drug
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading a page
+
+
+def _names_drug(page: Page, lo: int, hi: int) -> bool:
+    """Does ``page.text[lo:hi]`` name a prescription drug (not in a comparison)?"""
+    mentions = _drugs.page_drugs(page)
+    i = bisect.bisect_left(mentions, lo, key=lambda mention: mention.start)
+    while i < len(mentions) and mentions[i].start < hi:
+        if not _drugs.is_comparison(page.text, mentions[i].start, mentions[i].end):
+            return True
+        i += 1
+    return False
+
+
+def _short_names_drug(text: str) -> bool:
+    return any(not _drugs.is_comparison(text, m.start(), m.end()) for m, _d in _drugs.find_drugs(text))
+
+
+class _Reading:
+    """Everything the rule finds on a site, sorted into red flags, requirements and consultations."""
+
+    def __init__(self) -> None:
+        self.red: list[Hit] = []
+        self.required: list[Hit] = []
+        self.consult: list[Hit] = []
+        self.regulator: list[Hit] = []
+        self.ignored: list[Hit] = []  # warnings, questions and refusals that are not red flags
+        self.red_spans: dict[str, list[tuple[int, int]]] = {}  # where red-flag phrases are, by page
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(self, bucket: str, hit: Hit) -> None:
+        """Add to one of the lists ("red", "required", ...), one item per quote in each list."""
+        key = (bucket, " ".join(hit.quote.lower().split()))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        getattr(self, bucket).append(hit)
+
+
+def _red_in_text(page: Page, reading: _Reading, red_spans: list[tuple[int, int]]) -> None:
+    low = _drugs.lower_text(page)
+    read: set[str] = set()  # sentences already read: boilerplate repeats on a page
+    for count, m in enumerate(scan(page, _RED)):
+        if count >= _MAX_RED:
+            break
+        kind = (m.lastgroup or "").replace("_", "-")
+        red_spans.append((m.start(), m.end()))
+        key = low[max(0, m.start() - 60) : m.end() + 30]
+        if key in read:
+            continue
+        read.add(key)
+        lo, hi = _drugs.sentence_bounds(page, m.start(), m.end())
+        quote = page.snippet(m.start(), m.end())
+        # A drug named close by, in the same sentence: "Buy Xanax online, no prescription needed". (Blocks run
+        # together in page.text, so a product card just before "Vitamins need no prescription" is not close.)
+        names_drug = _names_drug(page, max(lo, m.start() - _NEAR), min(hi, m.end() + _NEAR))
+        verdict = _drugs.context(page, m.start(), m.end(), bounds=(lo, hi))
+        if verdict == REFUSAL:  # "We never dispense without a valid prescription"
+            reading.add("required", Hit("refusal", page.url, quote, "text", names_drug))
+            continue
+        if verdict != CLAIM:
+            reading.add("ignored", Hit(verdict, page.url, quote, "text", names_drug))
+            continue
+        if not names_drug and (kind == "foreign" or _BENIGN.search(low, lo, hi)):
+            reading.add("ignored", Hit("over-the-counter", page.url, quote, "text", names_drug))
+            continue
+        # "No prescription needed: free online consultation", "No prescription? Our doctors can issue one"
+        # (the next sentence counts when this one asks).
+        sentence = low[lo : hi + 160] if low[lo:hi].rstrip().endswith(("?", ":")) else low[lo:hi]
+        if _DOCTOR_INSTEAD.search(sentence):
+            reading.add("consult", Hit(f"{kind}-doctor-instead", page.url, quote, "text", names_drug))
+            continue
+        reading.add("red", Hit(kind, page.url, quote, "text", names_drug))
+
+
+def _red_in_short(text: str, url: str, where: str, reading: _Reading) -> None:
+    """Red flags in a title, a link, an image text or a link address: each is read on its own."""
+    low = text.lower()
+    for m in _RED.rx.finditer(low):
+        kind = (m.lastgroup or "").replace("_", "-")
+        names_drug = _short_names_drug(text)
+        if _drugs.classify(text, m.start(), m.end()) != CLAIM:
+            continue
+        if not names_drug and (kind == "foreign" or _BENIGN.search(low)):
+            continue
+        reading.add("red", Hit(kind, url, text, where, names_drug))
+        return
+
+
+def _red_in_links(page: Page, reading: _Reading) -> None:
+    """Red flags in link texts and link addresses: "Buy Xanax no prescription", /buy-xanax-without-prescription."""
+    links = [link for link in page.links if not link.url.startswith(("mailto:", "tel:"))]
+    if not links:
+        return
+    # One search over all the link texts and addresses at once: most pages have none of the words.
+    texts = [link.text.lower() for link in links]
+    in_texts = _RED.rx.search("\x00".join(texts)) is not None
+    in_urls = _RED_WORD.search("\n".join(link.url for link in links).lower()) is not None
+    if not (in_texts or in_urls):
+        return
+    for link, text in zip(links, texts):
+        if in_texts and _RED.rx.search(text):
+            before = len(reading.red)
+            _red_in_short(link.text, page.url, "link", reading)
+            if len(reading.red) > before:
+                # The link text is also in the page text: a warning around it ("Beware of sites that offer
+                # <a>Xanax without prescription</a>") outranks the link read on its own.
+                i = page.text.find(link.text)
+                if i != -1 and _drugs.context(page, i, i + len(link.text)) != CLAIM:
+                    reading.red.pop()
+                else:
+                    reading.red[-1].quote = f"{link.text} -> {link.url}"
+            continue
+        if not (in_urls and _RED_WORD.search(link.url.lower())):
+            continue
+        split = _drugs.split_url(link.url)
+        path = _URL_WORDS.sub(" ", unquote(split.path).lower()) if split else ""
+        if _RED.rx.search(path):
+            before = len(reading.red)
+            _red_in_short(path.strip(), page.url, "link", reading)
+            if len(reading.red) > before:
+                reading.red[-1].quote = f"{link.text or path.strip()} -> {link.url}"
+
+
+def _read_red_flags(page: Page, reading: _Reading) -> None:
+    red_spans = reading.red_spans.setdefault(page.url, [])
+    _red_in_text(page, reading, red_spans)
+
+    # Short texts that are not part of the visible text, or that stand on their own.
+    if page.title:
+        _red_in_short(page.title, page.url, "title", reading)
+    description = page.meta.get("description", "")
+    if description:
+        _red_in_short(description, page.url, "meta", reading)
+    alts = [image.alt for image in page.images if image.alt]
+    if alts and _RED.search("\x00".join(alts).lower()):  # one search for all the image texts
+        for alt in alts:
+            if _RED.search(alt.lower()):
+                _red_in_short(alt, page.url, "image", reading)
+    _red_in_links(page, reading)
+
+
+def _read_claims(page: Page, reading: _Reading) -> None:
+    """Requirement claims, consultations and regulators (read only when the rule applies)."""
+    low = _drugs.lower_text(page)
+    red_spans = reading.red_spans.get(page.url, [])
+    # Requirement claims, unless they are part of a red flag ("no prescription required").
+    found = 0
+    for m in scan(page, _REQUIRED):
+        if found >= _LIMIT:
+            break  # enough evidence from this page; more would only cost time
+        if any(m.start() < hi and lo < m.end() for lo, hi in red_spans):
+            continue
+        if _drugs.context(page, m.start(), m.end()) != CLAIM:
+            continue
+        kind = (m.lastgroup or "").replace("_", "-")
+        reading.add("required", Hit(kind, page.url, page.snippet(m.start(), m.end()), "text", False))
+        found += 1
+    for form in page.forms:
+        fields = " ".join(form.fields)
+        if "file:" in fields and re.search(r"prescri|rx|rezept|ordonnance|receta", fields + " " + form.action, re.I):
+            reading.add("required", Hit("form", page.url, f"form -> {form.action} ({fields[:120]})", "form", False))
+
+    # Consultations that replace a prescription.
+    for m in scan(page, _CONSULT):
+        lo, hi = _drugs.sentence_bounds(page, m.start(), m.end())
+        sentence = low[lo:hi]
+        if _PHARMACIST.search(sentence) and not _DOCTORISH.search(sentence):
+            continue  # a pharmacist's advice, not a prescriber
+        if m.group(0).endswith("questions") and not (_DOCTORISH.search(sentence) or "prescri" in sentence):
+            continue  # "answer a few questions" to open an account or transfer a prescription
+        if _drugs.context(page, m.start(), m.end(), bounds=(lo, hi)) not in (CLAIM, QUESTION):
+            continue
+        kind = "online-doctor" if m.lastgroup == "weak" else "consultation"
+        reading.add("consult", Hit(kind, page.url, page.snippet(m.start(), m.end()), "text", False))
+
+    # Regulators.
+    for m in scan(page, _REGULATOR):
+        if _drugs.context(page, m.start(), m.end()) == CLAIM:
+            reading.add("regulator", Hit("regulator", page.url, page.snippet(m.start(), m.end()), "text", False))
+    register_links = [link for link in page.links if _REGISTER_WORD.search(link.url.lower())] if _REGISTER_WORD.search(
+        "\n".join(link.url for link in page.links).lower()) else []
+    for link in register_links:
+        split = _drugs.split_url(link.url) if link.url.startswith("http") else None
+        host = (split.hostname or "").lower() if split else ""
+        labels = host.split(".")
+        if any(".".join(labels[i:]) in _REGISTER_HOSTS for i in range(max(0, len(labels) - 4), len(labels) - 1)):
+            reading.add("regulator", Hit("register-link", page.url, f"{link.text or 'link'} -> {link.url}", "link", False))
+    for image in page.images:
+        if _REGISTER_IMAGE.search(f"{image.alt} {image.src}".lower()):
+            reading.add("regulator", Hit("register-logo", page.url, f"{image.alt or 'image'} ({image.src})", "image", False))
+
+
+def read_site(site: Site, claims: bool = True) -> _Reading:
+    """Read the red flags of every page, and with ``claims`` the requirements, consultations and regulators."""
+    reading = _Reading()
+    for page in site.pages:
+        _read_red_flags(page, reading)
+    if claims:
+        read_claims(site, reading)
+    return reading
+
+
+def read_claims(site: Site, reading: _Reading) -> None:
+    for page in site.pages:
+        _read_claims(page, reading)
+
+
+# ----------------------------------------------------------------------------------------------
+# The rule
+
+_LOOKED_FOR = [
+    "a prescription requirement: 'valid prescription required', 'upload your prescription', "
+    "'have your doctor send or e-prescribe', 'we verify every prescription', refills and transfers",
+    "red flags: 'no prescription needed', 'without a prescription', 'no Rx', 'no doctor visit'",
+    "an online questionnaire or consultation instead of a prescription",
+]
+
+
+def _evidence(hits: list[Hit], why: str | dict[str, str], limit: int = _LIMIT) -> list[Evidence]:
+    out = []
+    for hit in hits[:limit]:
+        reason = why if isinstance(why, str) else why.get(hit.kind, "")
+        out.append(Evidence(url=hit.url, quote=hit.quote, where=hit.where, why=reason))
+    return out
+
+
+def _offer_evidence(offers: list[_drugs.Offer], limit: int = 4) -> list[Evidence]:
+    seen: set[str] = set()
+    out = []
+    for offer in offers:
+        if offer.drug.generic in seen:
+            continue
+        seen.add(offer.drug.generic)
+        out.append(Evidence(url=offer.url, quote=offer.quote, where=offer.where,
+                            why=f"{offer.why}: {offer.drug.name} ({offer.drug.generic})"))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _quotes(hits: list[Hit], limit: int = 5) -> list[str]:
+    return [h.quote for h in hits[:limit]]
+
+
+def check(site: Site) -> Iterator[Finding]:
+    gate = detect(site)
+    reading = read_site(site, claims=False)
+    # Red flags on a site that is not a pharmacy count only when they name a prescription drug
+    # ("Order Xanax, no prescription"); "a herbal pill you can buy without prescription" does not.
+    red = reading.red if gate.detected else [h for h in reading.red if h.names_drug]
+    if not gate.detected and not red:
+        yield Finding(
+            outcome="prescription-not-applicable",
+            status=NOT_APPLICABLE,
+            message="The site does not appear to sell prescription medicines, so the prescription check does not apply.",
+            searched=site.urls,
+        )
+        return
+
+    read_claims(site, reading)
+    offers = gate.offers
+    offered = _drugs.offered_names(offers)
+    regulated = bool(reading.regulator)
+    consult = reading.consult
+    if regulated:
+        # A regulated online doctor says "no need to see your GP": that is the consultation, not a red flag.
+        consult = consult + [h for h in red if h.kind == "no-doctor"]
+        red = [h for h in red if h.kind != "no-doctor"]
+    facts = {
+        "rx_drugs_offered": offered,
+        "red_flags": len(red),
+        "requirement_claims": _quotes(reading.required),
+        "consultation": _quotes(consult, 3),
+        "regulator_claims": _quotes(reading.regulator, 3),
+        "not_counted": [f"{h.kind}: {h.quote}" for h in reading.ignored[:5]],
+    }
+
+    if red:
+        message = "The site offers prescription medicines without a prescription."
+        if reading.required:
+            message += (
+                " It also claims to require prescriptions elsewhere; the red flag wins, because rogue shops paste"
+                " such compliance text next to their offers."
+            )
+        yield Finding(
+            outcome="prescription-not-required",
+            status=FAIL,
+            message=message,
+            evidence=_evidence(red, "a prescription-only medicine offered without a prescription"),
+            facts=facts,
+        )
+        return
+
+    # A bare "online doctor" mention does not outweigh a plain prescription requirement.
+    if consult and not (reading.required and all(h.kind == "online-doctor" for h in consult)):
+        evidence = _evidence(consult, "an online questionnaire or consultation stands in for a prescription", 4)
+        if regulated:
+            yield Finding(
+                outcome="prescription-regulated-online-consultation",
+                status=PASS,
+                message=(
+                    "Prescriptions are issued after an online consultation by a service that shows a UK/EU"
+                    " regulator registration. Check the registration on the regulator's register before you buy."
+                ),
+                evidence=evidence + _evidence(reading.regulator, "the site shows a registration with a regulator", 4),
+                facts=facts,
+            )
+        else:
+            yield Finding(
+                outcome="prescription-questionnaire",
+                status=FAIL,
+                message=(
+                    "An online questionnaire or consultation replaces a prescription from your own prescriber, and"
+                    " the site shows no registration with a regulator of online doctors."
+                ),
+                evidence=evidence,
+                searched=site.urls,
+                facts=facts,
+            )
+        return
+
+    if reading.required:
+        yield Finding(
+            outcome="prescription-required",
+            status=PASS,
+            message=(
+                "The site says it needs a valid prescription before it dispenses prescription medicines (upload,"
+                " prescriber, refills or verification)."
+            ),
+            evidence=_evidence(reading.required, _REQUIRED_WHY),
+            facts=facts,
+        )
+        return
+
+    if offers:
+        yield Finding(
+            outcome="prescription-not-mentioned",
+            status=FAIL,
+            message=(
+                f"The site offers prescription medicines ({', '.join(offered[:5])}{' ...' if len(offered) > 5 else ''})"
+                " and none of the pages read asks for a prescription."
+            ),
+            evidence=_offer_evidence(offers),
+            searched=site.urls,
+            facts={**facts, "looked_for": _LOOKED_FOR},
+        )
+        return
+
+    # A pharmacy by its own description, but no prescription medicine offered and no word about
+    # prescriptions on the pages read: nothing to judge (an over-the-counter shop, or a catalogue that was
+    # not fetched). The facts say so; the finding carries no weight.
+    yield Finding(
+        outcome="prescription-not-applicable",
+        status=NOT_APPLICABLE,
+        message=(
+            "The site presents itself as a pharmacy, but none of the pages read offers prescription medicines or"
+            " says how it handles prescriptions: nothing to check."
+        ),
+        searched=site.urls,
+        facts={**facts, "reason": "pharmacy-without-rx-offers", "looked_for": _LOOKED_FOR},
+    )
