@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from . import __version__
-from .site import HttpProbe, RawPage, RawSite, TLSInfo, same_site
+from .site import HttpProbe, RawPage, RawSite, TLSInfo, join_url, same_site
 
 USER_AGENT = f"pharmcheck/{__version__} (online pharmacy safety checker; +https://github.com/pharmcheck/pharmcheck)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -139,11 +139,16 @@ _ROLE_WORDS: list[tuple[str, re.Pattern[str], int]] = [
     ("shipping", re.compile(r"shipping|delivery|dispatch", re.I), 5),
     ("terms", re.compile(r"terms|conditions|legal|disclaimer|policies", re.I), 4),
     ("privacy", re.compile(r"privacy|hipaa|data.?protection", re.I), 4),
+    ("checkout", re.compile(r"check.?out|sign.?in|log.?in|my.?account|\bcart\b|basket|payment", re.I), 6),
 ]
 _PRODUCT_URL = re.compile(r"/(product|products|item|shop|drug|drugs|medication|medications|buy|p|catalog|store)[/_-]|[?&](product|id|item)=", re.I)
+# Never asked for: files that are not pages, and addresses that act when merely fetched (add to cart, log
+# out, delete). Sign-in, cart and checkout *pages* are read (a GET shows their forms; nothing is submitted):
+# whether they post over HTTPS is one of the checks.
 _SKIP_URL = re.compile(
     r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|gz|mp4|mp3|woff2?|ttf|xml|json|txt)(\?|$)"
-    r"|add.?to.?cart|addtocart|[?&]add=|logout|log-out|signout|sign-out|/cart\b|/checkout|basket|wishlist|/delete|/remove|/account|/login|/signin|/register",
+    r"|add.?to.?(cart|basket|bag|wishlist)|addtocart|/cart/add|[?&](add|add-to-cart|remove_item|empty_cart)="
+    r"|log.?out|sign.?out|/delete|/remove|unsubscribe",
     re.I,
 )
 
@@ -222,14 +227,16 @@ def extract_links(body: bytes, base_url: str) -> list[tuple[str, str]]:
     base = base_url
     for el in doc.iter("base"):
         if el.get("href"):
-            base = urljoin(base_url, el.get("href").strip())
+            base = join_url(base_url, el.get("href")) or base_url
             break
     out = []
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        url = urljoin(base, href).split("#", 1)[0]
+        url = join_url(base, href)
+        if url is None:
+            continue
         label = " ".join((a.text_content() or "").split())[:200]
         if a.get("title"):
             label += " " + a.get("title")
@@ -473,7 +480,10 @@ async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, dea
                 if want_tls and url.startswith("https://"):
                     answer.tls = tls_facts(response)
                 if 300 <= response.status_code < 400 and "location" in response.headers:
-                    answer.location = urljoin(url, response.headers["location"].strip())
+                    location = join_url(url, response.headers["location"])
+                    if location is None:
+                        raise FetchError("invalid-redirect", f"{url} redirects to a malformed address")
+                    answer.location = location
                     return answer
                 if not want_body:
                     return answer
@@ -540,12 +550,16 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def fetch_site(target: str, config: FetchConfig | None = None) -> RawSite:
-    """Gather a site (URL, bare domain, saved file or folder). Never raises for the site's faults."""
+async def fetch_site(target: str, config: FetchConfig | None = None, *, online_only: bool = False) -> RawSite:
+    """Gather a site (URL, bare domain, saved file or folder). Never raises for the site's faults.
+
+    ``online_only``: the target is a URL or domain, never a local path (`audit` reads lists that may come
+    from anyone: a line must not make pharmcheck read local files).
+    """
     config = config or FetchConfig()
     started = time.monotonic()
     try:
-        mode, where = resolve_target(target)
+        mode, where = ("online", normalize_url(target)) if online_only else resolve_target(target)
     except FetchError as exc:
         return RawSite(requested=target, start_url=target, error=exc.message, error_kind=exc.kind, fetched_at=_now(), mode="online")
     if mode == "offline":

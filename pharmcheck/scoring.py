@@ -78,7 +78,7 @@ OUTCOMES: dict[str, Grade] = {
     "contact-page-found": G(1.0),
     "contact-page-missing": G(0.5),
     "contact-country-match": G(1.0),
-    "contact-country-mismatch": G(0.0),
+    "contact-country-mismatch": G(0.0, at_most_caution=True),  # the site may not be where it says
     "contact-country-unknown": G(None),
     "contact-not-checked": G(None),
     # pharmacist
@@ -92,11 +92,11 @@ OUTCOMES: dict[str, Grade] = {
     "pharmacist-not-checked": G(None),
     # prices
     "prices-plausible": G(0.75),  # a plausible price proves little
-    "prices-below-reference": G(0.4),
+    "prices-below-reference": G(0.4, at_most_caution=True),
     "prices-far-below-reference": G(0.0, critical=True),
     "prices-no-reference": G(None),
     "prices-not-found": G(None),
-    "prices-bonus-pills": G(0.1),
+    "prices-bonus-pills": G(0.1, at_most_caution=True),  # spam-shop pricing
     "prices-bulk-ladder": G(0.3),
     "prices-huge-discount": G(0.4),
     "prices-cheapest-claim": G(0.5),

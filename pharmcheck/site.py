@@ -190,6 +190,14 @@ _PAYMENT = re.compile(r"cc-?(number|csc|exp)|card.?(num|no\b)|cardnumber|cvv|cvc
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object")
 
 
+def join_url(base: str, href: str) -> str | None:
+    """``urljoin`` that gives None for a malformed address (``http://[oops/``) instead of raising."""
+    try:
+        return urldefrag(urljoin(base, href.strip()))[0]
+    except ValueError:
+        return None
+
+
 def _ancestor(el, name: str, depth: int = 30):
     parent = el.parent
     while parent is not None and depth > 0:
@@ -251,7 +259,7 @@ class Page:
                 inputs.append(el)
             elif name == "form":
                 forms[id(el)] = Form(
-                    action=urljoin(base, str(el.get("action") or "").strip()),
+                    action=join_url(base, str(el.get("action") or "")) or base,
                     method=str(el.get("method") or "get").lower(),
                     fields=[],
                 )
@@ -262,7 +270,7 @@ class Page:
             elif name == "title" and not self.title:
                 self.title = _norm(el.get_text(" "))
             elif name == "base" and el.get("href"):
-                base = urljoin(self.url, str(el["href"]).strip())
+                base = join_url(self.url, str(el["href"])) or base
             elif name == "html" and el.get("lang"):
                 self.lang = str(el.get("lang")).strip().lower()[:20]
             elif name in _DROP_TAGS:
@@ -275,7 +283,9 @@ class Page:
             href = str(a["href"]).strip()
             if not href or href.startswith(("javascript:", "data:")):
                 continue
-            url = href if href.startswith(("tel:", "mailto:")) else urldefrag(urljoin(base, href))[0]
+            url = href if href.startswith(("tel:", "mailto:")) else join_url(base, href)
+            if url is None:
+                continue
             text = a.get_text(" ")
             extra = [str(img.get("alt") or "") for img in a.find_all("img")] if a.find("img") is not None else []
             if a.get("title"):
@@ -287,8 +297,9 @@ class Page:
             parent_a = _ancestor(img, "a")
             link = None
             if parent_a is not None and parent_a.get("href"):
-                link = urljoin(base, str(parent_a["href"]).strip())
-            self.images.append(Image(src=urljoin(base, str(img.get("src") or "")), alt=_norm(str(img.get("alt") or "")), link=link))
+                link = join_url(base, str(parent_a["href"]))
+            src = join_url(base, str(img.get("src") or "")) or ""
+            self.images.append(Image(src=src, alt=_norm(str(img.get("alt") or "")), link=link))
         for inp in inputs:
             form_tag = _ancestor(inp, "form")
             if form_tag is None or id(form_tag) not in forms:

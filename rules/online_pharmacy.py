@@ -231,7 +231,8 @@ def _licences(page: Page) -> Iterator[Signal]:
                          "a pharmacy licence or registration number")
     for m in scan(page, _LICENSED_BY):
         if _drugs.context(page, m.start(), m.end()) == CLAIM:
-            yield Signal(LICENCE, True, page.url, page.snippet(m.start(), m.end()), "text",
+            # weak: without a number it may be advice ("a safe pharmacy is licensed by the board of pharmacy")
+            yield Signal(LICENCE, False, page.url, page.snippet(m.start(), m.end()), "text",
                          "the site says it is licensed by a pharmacy regulator")
 
 

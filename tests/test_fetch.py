@@ -90,13 +90,13 @@ def test_redirect_loop_and_too_many_redirects(serve, tmp_path):
 # ------------------------------------------------------------------ the crawl
 
 
-def test_crawl_picks_relevant_pages_and_never_the_cart(serve, tmp_path):
+def test_crawl_picks_relevant_pages_and_never_adds_to_cart(serve, tmp_path):
     server = serve(_root(tmp_path))
     raw = fetch(server.url)
     roles = {p.role for p in raw.pages}
-    assert {"start", "contact", "about", "pharmacist", "faq", "product"} <= roles
+    assert {"start", "contact", "about", "pharmacist", "faq", "product", "checkout"} <= roles
     paths = [path for method, path, headers in server.requests]
-    assert not any("cart" in p for p in paths), paths
+    assert not any("add-to-cart" in p for p in paths), paths
     assert all(method == "GET" for method, path, headers in server.requests)
     ua = server.requests[0][2].get("user-agent") or server.requests[0][2].get("User-Agent")
     assert ua.startswith("pharmcheck/")
