@@ -113,6 +113,7 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, verbose: boo
     from rich.console import Console
     from rich.markup import escape
     from rich.panel import Panel
+    from rich.table import Table
     from rich.text import Text
 
     console = console or Console(highlight=False)
@@ -138,22 +139,27 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, verbose: boo
         if rule["score"] is not None and rule["weight"]:
             line.append(f"  ({round(rule['score'] * 100)}%, weight {rule['weight']:g})", style="dim")
         console.print(line)
+        # A grid gives each finding a hanging indent: the mark in one column, the words wrapped in the other.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=6, no_wrap=True)
+        grid.add_column()
         for finding in rule["findings"]:
             fmark, fstyle = _STATUS_MARK[finding["status"]]
-            console.print(Text.assemble(("  ", ""), (f"{fmark.strip():>4} ", fstyle), (finding["message"], "")))
+            body = Text(finding["message"])
             limit = None if verbose else 2
             for ev in finding["evidence"][:limit]:
-                quote = f'"{escape(ev["quote"])}"' if ev.get("quote") else ""
-                console.print(f"       [dim]{escape(ev['url'])}[/dim]")
-                if quote:
-                    console.print(f"       {quote}")
-                console.print(f"       [dim italic]{escape(ev['why'])}[/dim italic]")
+                body.append(f"\n{ev['url']}", style="dim")
+                if ev.get("quote"):
+                    body.append(f'\n"{ev["quote"]}"')
+                body.append(f"\n{ev['why']}", style="dim italic")
             hidden = len(finding["evidence"]) - (limit or len(finding["evidence"]))
             if hidden > 0:
-                console.print(f"       [dim](+{hidden} more; --verbose or --json shows all)[/dim]")
+                body.append(f"\n(+{hidden} more; --verbose or --json shows all)", style="dim")
             if finding["searched"] and not finding["evidence"]:
                 n = len(finding["searched"])
-                console.print(f"       [dim]searched {n} page{'s' if n != 1 else ''}: {escape(_short_list(finding['searched']))}[/dim]")
+                body.append(f"\nsearched {n} page{'s' if n != 1 else ''}: {_short_list(finding['searched'])}", style="dim")
+            grid.add_row(Text(f"  {fmark.strip()}", style=fstyle), body)
+        console.print(grid)
 
     if report["error"]:
         console.print()

@@ -51,7 +51,7 @@ OUTCOMES = {
     "https-hsts": "The site sets HSTS (Strict-Transport-Security).",
     "https-hsts-missing": "The site does not set HSTS.",
     "https-insecure-form": "A sign-in, checkout or payment form submits to plain HTTP.",
-    "https-forms-secure": "Sign-in, checkout and payment forms submit over HTTPS.",
+    "https-forms-secure": "Sign-in, checkout and payment forms submit over HTTPS (not judged for saved pages).",
 }
 
 
@@ -165,7 +165,7 @@ def _forms(site: Site) -> Iterator[Finding]:
             message="A sign-in, checkout or payment form sends what you type over plain HTTP.",
             evidence=insecure[:5],
         )
-    elif sensitive:
+    elif sensitive and not site.offline:  # a saved page's relative form address cannot be judged
         yield Finding(
             outcome="https-forms-secure",
             status=PASS,
