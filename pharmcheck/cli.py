@@ -128,6 +128,63 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
 
 
+@app.command()
+def audit(
+    source: str = typer.Argument(..., metavar="FILE", help="The list of sites: one URL or domain per line, a CSV with a 'url' column, or a hosts-format blocklist ('0.0.0.0 domain'). '-' reads standard input."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the records to this file (default: standard output)."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", metavar="jsonl|csv", help="jsonl: one report per line (the `check --json` report plus an 'audit' block); csv: one row per site."),
+    input_format: str = typer.Option("auto", "--input-format", metavar="auto|lines|csv", help="How to read the list (auto: a CSV when the first line is a CSV header)."),
+    concurrency: int = typer.Option(50, "--concurrency", "-c", min=1, max=2000, help="Sites checked at once (one request at a time per host)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, max=64, help="Processes that parse pages and run the rules (default: one per CPU core; 0: in the main process)."),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.5, help="Time budget for each site, in seconds."),
+    max_pages: int = typer.Option(12, "--max-pages", min=0, max=100, help="Pages to read per site beyond the start page."),
+    delay: float = typer.Option(0.0, "--delay", min=0.0, max=600.0, help="Seconds to wait between requests to the same host."),
+    ignore_robots: bool = typer.Option(False, "--ignore-robots", help="Do not obey robots.txt (obeyed by default: an audit is a crawler)."),
+    resume: bool = typer.Option(False, "--resume", help="Append to --output, checking only the input lines that have no record there yet."),
+    fail_on: Optional[list[str]] = typer.Option(None, "--fail-on", metavar="VERDICT", help="Exit 8 when any site gets this verdict (likely-rogue, caution, not-a-pharmacy, could-not-check, likely-legitimate; repeat or comma-separate)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr."),
+    ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="Also trust the CA certificates in this PEM file."),
+) -> None:
+    """Check a list of sites; one record per input line, streamed as each site finishes (see docs/audit.md).
+
+    Exit codes: 0 done, 7 unusable list or output, 8 --fail-on matched, 130 interrupted (--resume finishes).
+    """
+    from .audit import FORMATS, INPUT_FORMATS, VERDICT_CODES, AuditOptions, run_audit
+
+    if fmt not in FORMATS:
+        _err(f"--format must be one of: {', '.join(FORMATS)}")
+        raise typer.Exit(ExitStatus.USAGE)
+    if input_format not in INPUT_FORMATS:
+        _err(f"--input-format must be one of: {', '.join(INPUT_FORMATS)}")
+        raise typer.Exit(ExitStatus.USAGE)
+    verdicts = tuple(dict.fromkeys(v.strip() for item in fail_on or () for v in item.split(",") if v.strip()))
+    unknown = [v for v in verdicts if v not in VERDICT_CODES]
+    if unknown:
+        _err(f"--fail-on {unknown[0]}: not a verdict (one of: {', '.join(VERDICT_CODES)})")
+        raise typer.Exit(ExitStatus.USAGE)
+    if resume and output is None:
+        _err("--resume needs --output FILE (the file of the run to resume)")
+        raise typer.Exit(ExitStatus.USAGE)
+    config = _config(
+        max_pages, timeout, ca_bundle, obey_robots=not ignore_robots, per_host_concurrency=1, delay=delay,
+        page_deadline=min(20.0, timeout), connect_timeout=min(10.0, timeout), read_timeout=min(10.0, timeout),
+    )
+    options = AuditOptions(
+        source=source, output=str(output) if output is not None else None, format=fmt, input_format=input_format,
+        concurrency=concurrency, workers=workers, resume=resume, fail_on=verdicts, quiet=quiet, fetch=config,
+    )
+    code = run_audit(options)
+    if code == ExitStatus.INTERRUPTED:
+        # A thread blocked in a DNS lookup cannot be cancelled and would hold up the exit: leave at once.
+        # Every record is already written (os.write, no buffer) and the summary is printed.
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Console entry point: never a traceback, always a documented exit code."""
     try:

@@ -63,6 +63,7 @@ def build_report(raw: "RawSite", site: "Site | None", rule_results: list[dict[st
             "score": graded["score"],
             "summary": summary,
             "critical": sorted(set(graded.get("critical", []))),
+            "cautions": sorted(set(graded.get("cautions", []))),
         },
         "error": {"kind": raw.error_kind or "error", "message": raw.error} if raw.error else None,
         "connection": {
@@ -129,6 +130,8 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, verbose: boo
     console.print(Panel(head, title="pharmcheck", title_align="left", border_style=_VERDICT_STYLE[v["code"]].split()[-1], width=min(console.width, 100)))
     if v["critical"]:
         console.print(Text("Critical red flags: " + ", ".join(v["critical"]), style="bold red"))
+    elif v["code"] == "caution" and v["cautions"]:
+        console.print(Text("Held at caution by: " + ", ".join(v["cautions"]), style="yellow"))
 
     for rule in report["rules"]:
         mark, style = _STATUS_MARK[rule["status"]]

@@ -186,17 +186,17 @@ def score_site(rule_results: list[dict[str, Any]]) -> dict[str, Any]:
         total += weight * result["score"]
         weight_sum += weight
     if weight_sum == 0:
-        return {"score": None, "verdict": "could-not-check", "critical": critical}
+        return {"score": None, "verdict": "could-not-check", "critical": critical, "cautions": cautions}
     score = round(100 * total / weight_sum)
     if critical:
-        return {"score": min(score, CRITICAL_CAP), "verdict": "likely-rogue", "critical": critical}
+        return {"score": min(score, CRITICAL_CAP), "verdict": "likely-rogue", "critical": critical, "cautions": cautions}
     if score >= LIKELY_LEGITIMATE_AT and not cautions:
         verdict = "likely-legitimate"
     elif score >= CAUTION_AT:
         verdict = "caution"
     else:
         verdict = "likely-rogue"
-    return {"score": score, "verdict": verdict, "critical": critical}
+    return {"score": score, "verdict": verdict, "critical": critical, "cautions": cautions}
 
 
 def scoring_table() -> dict[str, Any]:
