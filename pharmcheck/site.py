@@ -230,6 +230,8 @@ class Page:
         self.meta: dict[str, str] = {}
         self.lang: str | None = None
         self.encoding: str | None = None
+        self.addresses: list[str] = []  # the text of each <address> element, its lines joined by ", "
+        self.protected_emails: list[str] = []  # hex codes of e-mail addresses hidden by Cloudflare (data-cfemail)
         if raw.body and raw.is_html:
             self._parse(raw.body)
 
@@ -245,6 +247,7 @@ class Page:
         forms: dict[int, Form] = {}
         inputs: list[Tag] = []
         drop: list[Tag] = []
+        address_tags: list[Tag] = []
         # One walk over the tree (each find_all is a walk of its own, and bs4 walks are slow).
         for el in soup.descendants:
             if not isinstance(el, Tag):
@@ -273,16 +276,29 @@ class Page:
                 base = join_url(self.url, str(el["href"])) or base
             elif name == "html" and el.get("lang"):
                 self.lang = str(el.get("lang")).strip().lower()[:20]
+            elif name == "address":
+                address_tags.append(el)
             elif name in _DROP_TAGS:
                 drop.append(el)
+            cfemail = el.get("data-cfemail")
+            if cfemail:
+                self.protected_emails.append(str(cfemail))
         for el in drop:
             el.decompose()
+        for el in address_tags:
+            if not el.decomposed:
+                text = ", ".join(_norm(t) for t in el.stripped_strings)
+                text = re.sub(r"\s*,(?:\s*,)+", ",", text).strip(" ,")
+                if text:
+                    self.addresses.append(text[:1000])
         for a in anchors:
             if a.decomposed:
                 continue
             href = str(a["href"]).strip()
             if not href or href.startswith(("javascript:", "data:")):
                 continue
+            if "/cdn-cgi/l/email-protection#" in href:  # the code sits in the fragment, which join_url drops
+                self.protected_emails.append(href.rsplit("#", 1)[1][:200])
             url = href if href.startswith(("tel:", "mailto:")) else join_url(base, href)
             if url is None:
                 continue

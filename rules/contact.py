@@ -56,7 +56,6 @@ What to do
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -233,8 +232,6 @@ _MAX_ANCHORS = 300  # postcode-like strings read per page (the first and last ha
 _MAX_POSTCODES = 60  # of those, postcodes whose street is looked for
 _MAX_NUMBERS = 80  # phone-like strings read per page, likewise
 
-_ADDRESS_TAG = re.compile(rb"<address\b[^>]*>(.{0,4000}?)</address\s*>", re.I | re.S)
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass
@@ -374,18 +371,7 @@ def _lone_po_boxes(page: Page, spans: list[tuple[int, int]]) -> list[Address]:
 
 
 def _address_tag_texts(page: Page) -> list[str]:
-    body = page.raw.body
-    if b"<address" not in body and b"<ADDRESS" not in body:
-        return []
-    out = []
-    for m in _ADDRESS_TAG.finditer(body):
-        raw = m.group(1).decode(page.encoding or "utf-8", errors="replace")
-        raw = re.sub(r"(?i)<br\s*/?>|</?(?:p|div|li|span)\b[^>]*>", ", ", raw)
-        text = clean_quote(html_lib.unescape(_TAG.sub(" ", raw)))
-        text = re.sub(r"\s*,(?:\s*,)+", ",", text).strip(" ,")
-        if text:
-            out.append(text)
-    return out
+    return [clean_quote(text) for text in page.addresses]
 
 
 def _page_addresses(page: Page) -> list[Address]:
@@ -622,15 +608,12 @@ def _is_webmail(domain: str) -> bool:
     return registered.split(".", 1)[0] in _WEBMAIL_NAMES
 
 
-def _cloudflare_codes(body: bytes) -> Iterator[bytes]:
-    """The hex codes of Cloudflare-protected addresses (found with bytes.find: the body is large)."""
-    for marker in (b"data-cfemail=", b"/cdn-cgi/l/email-protection#"):
-        i = body.find(marker)
-        while i != -1:
-            m = _CF_CODE.match(body, i + len(marker))
-            if m:
-                yield m.group(1)
-            i = body.find(marker, i + len(marker))
+def _cloudflare_codes(page: Page) -> Iterator[bytes]:
+    """The hex codes of Cloudflare-protected addresses (data-cfemail attributes, email-protection links)."""
+    for code in page.protected_emails:
+        m = _CF_CODE.match(code.encode("ascii", "replace"))
+        if m:
+            yield m.group(1)
 
 
 def _cf_decode(hexed: bytes) -> str | None:
@@ -671,10 +654,9 @@ def _emails(page: Page, bag: EvidenceBag, webmail: dict[str, bool]) -> None:
                 bag.add(f"email:{address}", page.url, link.url, "link", f"a mailto: link ({link.text or address})")
         elif "/cdn-cgi/l/email-protection" in low:
             cloudflare_link = True
-    body = page.raw.body
-    if cloudflare_link or b"cfemail" in body:
+    if cloudflare_link or page.protected_emails:
         decoded_any = False
-        for m in _cloudflare_codes(body):
+        for m in _cloudflare_codes(page):
             address = _cf_decode(m)
             if address:
                 decoded_any = True
