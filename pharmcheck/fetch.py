@@ -433,7 +433,7 @@ def _classify_error(exc: BaseException, url: str) -> FetchError:
         if isinstance(e, ConnectionRefusedError):
             return FetchError("connect", f"{host}: connection refused")
         if isinstance(e, ssl.SSLError):
-            return FetchError("tls", f"{host}: TLS handshake failed ({e.reason or e})")
+            return FetchError("tls-handshake", f"{host}: TLS handshake failed ({e.reason or e})")
     text = str(exc) or exc.__class__.__name__
     if isinstance(exc, httpx.ConnectError):
         if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:

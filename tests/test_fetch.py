@@ -239,3 +239,18 @@ def test_saved_folder_is_checked_offline(tmp_path):
     assert raw.pages[0].url.endswith("index.html")
     assert raw.tls.checked is False and raw.http_probe.checked is False
     assert {p.role for p in raw.pages} >= {"start", "contact", "about"}
+
+
+def test_bare_domain_tries_https_first_then_plain_http(serve, tmp_path):
+    server = serve(_root(tmp_path))  # plain HTTP only
+    raw = fetch(f"127.0.0.1:{server.port}", max_pages=0)
+    assert raw.error is None, raw.error
+    assert raw.final_url == server.url
+    assert any("https failed" in note for note in raw.notes)
+    assert raw.tls.checked is False
+
+
+def test_bare_domain_with_https_stays_on_https(serve, tmp_path, ca_bundle):
+    server = serve(_root(tmp_path), tls="valid")
+    raw = fetch(f"127.0.0.1:{server.port}", max_pages=0, ca_file=ca_bundle)
+    assert raw.final_url == server.url and server.url.startswith("https://")
