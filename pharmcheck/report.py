@@ -112,7 +112,6 @@ _STATUS_MARK = {
 def render_terminal(report: dict[str, Any], console: Any = None, *, verbose: bool = False) -> None:
     """The report for a person: verdict first, then each signal with its evidence, then what to do."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
@@ -169,8 +168,12 @@ def render_terminal(report: dict[str, Any], console: Any = None, *, verbose: boo
         console.print(Text(f"Error ({report['error']['kind']}): {report['error']['message']}", style="magenta"))
     console.print()
     console.print(Text("What to do", style="bold"))
+    tips = Table.grid(padding=(0, 1))
+    tips.add_column(width=2, no_wrap=True)
+    tips.add_column()
     for tip in report["advice"]:
-        console.print(f" - {escape(tip)}")
+        tips.add_row(" -", Text(tip))
+    console.print(tips)
     n_pages = sum(1 for p in report["pages"] if not p["error"])
     console.print()
     mode = "saved pages, offline" if report["mode"] == "offline" else f"fetched {report['fetched_at']}"
