@@ -34,6 +34,7 @@ RULE_WEIGHTS: dict[str, float] = {
     "pharmacist": 15,
     "https": 15,
     "prices": 15,
+    "cross-border": 10,
 }
 
 LIKELY_LEGITIMATE_AT = 75  # score >= this and no critical flag
@@ -100,6 +101,11 @@ OUTCOMES: dict[str, Grade] = {
     "prices-bulk-ladder": G(0.3),
     "prices-huge-discount": G(0.4),
     "prices-cheapest-claim": G(0.5),
+    # cross-border
+    "cross-border-shipping": G(0.3, at_most_caution=True),
+    "cross-border-foreign-sourcing": G(0.3, at_most_caution=True),
+    "cross-border-none": G(None),
+    "cross-border-not-applicable": G(None),
 }
 
 VERDICTS: dict[str, dict[str, str]] = {

@@ -18,6 +18,7 @@ RULE_MODULES: tuple[str, ...] = (
     "contact",
     "pharmacist",
     "prices",
+    "cross_border",
 )
 GATE = "online-pharmacy"
 

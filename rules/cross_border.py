@@ -1,0 +1,866 @@
+"""Cross-border selling: a pharmacy in one country that sells to buyers in another, or sources abroad
+
+What it checks
+    Where the pharmacy is, and whether it sells to buyers in other countries or has their medicines
+    dispensed by pharmacies in other countries. It reads every page that was read and reports:
+
+    1. **Selling across a border** (``cross-border-shipping``, warning). Any of:
+
+       * the street address is in one country while the prices are in another country's currency: a
+         Winnipeg address with prices in ``USD`` ("$0.00 USD", "All prices in US dollars"), a UK
+         address with prices in dollars. A US pharmacy quoting ``$``, a UK one quoting ``£`` and a German
+         one quoting ``€`` are fine, and so is a bare ``$`` on a Canadian or Australian site (their own
+         dollar);
+       * shipping to another country than the pharmacy's own: "we ship to your door in the USA" on a
+         Canadian site, "serving customers in the United States", "for our American customers",
+         "exceptional savings over U.S. retail prices" (the pharmacy's country comes from its address,
+         else from what it says it is, "a licensed Canadian pharmacy", else from a country-code domain);
+       * shipping anywhere: "worldwide shipping", "we ship internationally", "delivery to over 100
+         countries", "an international online pharmacy", "International Prescription Services",
+         parcels "held" or "seized by customs".
+
+    2. **Medicines from pharmacies in other countries** (``cross-border-foreign-sourcing``, warning):
+       "brand and generic medication from Canada, the United Kingdom, Australia and New Zealand" on a
+       Canadian site, "filled by our international partner pharmacies", "offered for sale by a licensed
+       pharmacy located in the United Kingdom", "shipped from India", "shipped from our fulfilment
+       centres abroad", "a licensed pharmacy in another country", "imported from Turkey", prescriptions
+       that the site's doctors "re-write" or "co-sign", and a pharmacy that says it is "not permitted to
+       fill US physicians' prescriptions" and then explains that a prescriber of its own country must
+       issue them (the disclosure Manitoba requires of the pharmacies that serve patients abroad).
+
+    3. Neither (``cross-border-none``, information): the pages searched are listed, with the sentences
+       that say the opposite ("We do not ship outside the United States", "We deliver only to addresses
+       in the United Kingdom"), which are good signs.
+
+    Context matters. "We do not ship outside the UK", "we only ship within the United States", "we never
+    import medicines", "Do you deliver outside the UK? No." and warnings ("It is illegal to import
+    drugs from Canada") are not flags. Only the pharmacy's own statements count.
+
+Why it matters
+    The FDA's BeSafeRx campaign and NABP advise buyers to use only pharmacies licensed in their own
+    country (in the US, licensed by the state board of pharmacy where the buyer lives). It is generally
+    illegal for a person to import prescription drugs into the US for personal use; drugs shipped from
+    abroad may be unapproved, misbranded or counterfeit; and no regulator of the buyer's country oversees
+    a pharmacy abroad, so there is nobody to complain to when something goes wrong. Many rogue
+    "Canadian" pharmacies show a real Canadian address, a licence number and seals, and yet sell to US
+    buyers medicines sourced from several other countries: the operators of CanadaDrugs.com, whose site
+    read "medication from Canada, the United Kingdom, Australia and New Zealand" and quoted prices in US
+    dollars from a Winnipeg address, pleaded guilty in 2018 to selling counterfeit and misbranded drugs.
+
+Passes (no flag)
+    "Brightleaf Pharmacy, 2150 North High Street, Columbus, OH 43201 ... $12.40 ... We do not ship
+    outside the United States." A UK pharmacy in Reading quoting "£19.99" that delivers "only to
+    addresses in the United Kingdom".
+
+Warns
+    A Winnipeg address and "$0.00 USD"; "Discreet worldwide shipping"; "Send us your prescription and we
+    ship to your door in the USA" from a Canadian address; "some orders are filled by our international
+    partner pharmacies".
+
+Limits
+    A site may hide where it is. Without an address, what the site says it is or a country-code domain
+    stands in; without any of them, a statement about one foreign country ("we ship to the USA") cannot
+    be judged and is not counted. The currency is compared only with the country of a postal address.
+    A bare "$" is read as the local dollar wherever a dollar is used; a currency symbol counts from two
+    prices on, a code ("USD") or a statement ("prices in US dollars") at once. Statements are recognised
+    by their wording, in English mainly; a site that says nothing about where its medicines come from is
+    not caught. Where a medicine was *manufactured* ("Product of the United Kingdom") is not counted:
+    many legitimate medicines are made abroad. A pharmacy that sells abroad legally (a UK pharmacy that
+    also serves Ireland, an EU pharmacy under the EU common logo) is flagged too: check that it is
+    licensed where you live. On a very long page, the first and last 100 places of each keyword are
+    read, and at most 40 statements of each kind.
+
+What to do
+    Buy from a pharmacy licensed in your own country: in the US, check it on your state board of
+    pharmacy's list or with NABP (safe.pharmacy); in the UK, the GPhC register; in Canada, the provincial
+    college's register. These are risk signals: pharmcheck does not certify a pharmacy.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Iterator, NamedTuple
+
+from pharmcheck.findings import INFO, NOT_APPLICABLE, WARN, Evidence, Finding
+from pharmcheck.rules._drugs import (
+    _WARNING_AFTER,
+    _WARNING_BEFORE,
+    CLAIM,
+    REFUSAL,
+    WARNING,
+    Phrase,
+    context,
+    _tokens,
+    lower_text,
+    scan,
+    sentence_bounds,
+)
+from pharmcheck.rules._text import MAX_PLACES, EvidenceBag, head_and_tail, keyword_positions, line_starts
+from pharmcheck.rules.contact import _CCTLD_REGION, _COUNTRIES, _GENERIC_CCTLDS, Address, _page_addresses
+from pharmcheck.site import Page, Site
+
+ID = "cross-border"
+TITLE = "Sells within its own country"
+OUTCOMES = {
+    "cross-border-shipping": "The pharmacy is in one country but sells to buyers in another (currency, shipping, customers).",
+    "cross-border-foreign-sourcing": "Medicines are dispensed or sourced from pharmacies in other countries.",
+    "cross-border-none": "No sign of selling across borders or of medicines sourced abroad.",
+    "cross-border-not-applicable": "No page text to judge.",
+}
+
+# ----------------------------------------------------------------------------------------------
+# Places: country names (the contact rule's table) and the adjectives of the countries that online
+# pharmacies sell to or source from.
+
+_PLACE_EXTRA = {"u.s.": "US", "u.s": "US", "america": "US", "the us": "US", "us": "US", "the united states": "US"}
+_NATIONALITY = {
+    "american": "US", "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "canadian": "CA",
+    "british": "GB", "uk": "GB", "u.k.": "GB", "english": "GB", "scottish": "GB", "welsh": "GB", "irish": "IE",
+    "indian": "IN", "australian": "AU", "new zealand": "NZ", "mexican": "MX", "turkish": "TR", "german": "DE",
+    "french": "FR", "spanish": "ES", "italian": "IT", "dutch": "NL", "swiss": "CH", "singaporean": "SG",
+    "chinese": "CN", "filipino": "PH", "pakistani": "PK",
+}  # fmt: skip
+_SAME_COUNTRY = {"US": {"PR"}, "PR": {"US"}}  # Puerto Rico is in the US market
+
+
+def _alternation(names) -> str:
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(set(names), key=len, reverse=True))
+
+
+# A country as written in running text. A bare "us" is a pronoun: "the US" and "U.S." only (and the
+# upper case is checked on the page, see _places).
+_PLACE = (
+    rf"(?:(?:the\s+)?(?:{_alternation([n for n in _COUNTRIES if n != 'us'] + ['u.s.', 'america'])})(?![a-z])"
+    r"|the\s+us(?![a-z.]))"
+)
+_PLACE_LIST = (
+    rf"{_PLACE}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)(?:(?:to|into|in)\s+)?"
+    rf"(?:{_PLACE}|other\s+countries))*"
+)
+_PLACE_RX = re.compile(rf"(?<![a-z]){_PLACE}")
+_NAT = rf"(?:{_alternation(_NATIONALITY)})(?![a-z])"
+_NAT_RX = re.compile(rf"(?<![a-z]){_NAT}")
+
+_SHIP = r"(?:ship|deliver|dispatch|send|sent|mail)(?:s|es|ed|ing|ping|ped|ies|y|ments?)?"
+_WORDS = r"(?:[a-z'’]+\s+|\d+\s+)"  # a word and its space, inside a phrase
+_CUSTOMERS = r"(?:customers|patients|clients|buyers|consumers|residents|citizens|shoppers|seniors|members|families)"
+_OUTLETS = (
+    r"(?:pharmac(?:y|ies)|pharmacists?|suppliers?|warehouses?|dispensar(?:y|ies)|fulfil?ment\s+(?:centres?|centers?|"
+    r"partners?)|distribution\s+(?:centres?|centers?)|partners?|facilit(?:y|ies))"
+)
+_OTHER_COUNTRIES = (
+    r"(?:several|various|many|multiple|different|other|another|a\s+different|foreign|other\s+foreign)\s+countr(?:y|ies)"
+)
+
+# What the rule looks for is a set of patterns, each anchored on a keyword: the keyword's places are found
+# with str.find, once per page, and the pattern is matched *at* each place, so a page costs a few
+# microseconds per keyword place instead of a regular-expression scan of its whole text. A pattern with
+# ``back`` also needs the words just before its keyword ("an" in "an international pharmacy").
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    keywords: tuple[str, ...]
+    rx: re.Pattern[str]  # matched at the keyword (lower-cased text); may hold a "place" or "nat" group
+    back: re.Pattern[str] | None = None  # must match the text that ends at the keyword (searched with \Z)
+    span: int = 0  # how far back ``back`` may start
+
+
+def _p(kind: str, keywords: tuple[str, ...], rx: str, back: str | None = None, span: int = 0) -> _Pattern:
+    return _Pattern(kind, keywords, re.compile(rx), re.compile(back + r"\Z") if back else None, span)
+
+
+_SHIP_WORDS = ("ship", "deliver", "dispatch", "send", "sent", "mail")
+_WORLD_WORDS = ("worldwide", "international", "global", "overseas")
+_CUSTOMER_WORDS = ("customer", "patient", "client", "buyer", "consumer", "resident", "citizen", "shopper", "senior",
+                   "member", "famil", "people")  # fmt: skip
+_COUNTRIES_WORLDWIDE = (
+    r"(?:(?:over|more\s+than|almost|nearly)\s+)?(?:\d+\+?|all|any|most|many|every)\s+(?:\w+\s+)?countries"
+)
+
+# 1. Selling to buyers in other countries.
+_SELLS = (
+    # "we ship to your door in the USA", "we deliver across Canada and the US"
+    _p("ship_to", _SHIP_WORDS,
+       rf"{_SHIP}\s+{_WORDS}{{0,4}}?(?:to|into|in|throughout|across)\s+(?P<place>{_PLACE_LIST})"),
+    # "we ship internationally", "delivery to over 100 countries"
+    _p("world", _SHIP_WORDS,
+       rf"{_SHIP}\s+(?:(?:is\s+)?available\s+)?{_WORDS}{{0,3}}?(?:worldwide|internationally|globally|overseas|abroad|"
+       rf"all\s+over\s+the\s+world|around\s+the\s+(?:world|globe)|(?:to|in)\s+{_COUNTRIES_WORLDWIDE}|"
+       r"to\s+(?:any|your)\s+country)"),
+    # "worldwide shipping", "free international delivery"
+    _p("world", _WORLD_WORDS,
+       r"(?:worldwide|international|global|overseas)\s+(?:(?:express|airmail|courier|free|discreet|fast)\s+)?"
+       r"(?:shipping|delivery|deliveries|shipments?|dispatch)"),
+    # "customers in over 50 countries", "patients around the world"
+    _p("world", _CUSTOMER_WORDS,
+       rf"{_CUSTOMERS}\s+(?:(?:from|in|across)\s+)?(?:(?:over|more\s+than)\s+\d+\+?\s+countries|\d+\+?\s+countries|"
+       r"(?:around|all\s+over|across)\s+the\s+(?:world|globe)|worldwide)"),
+    # "customers in the United States", "patients from the USA"
+    _p("cust", _CUSTOMER_WORDS,
+       rf"(?:{_CUSTOMERS}|people)\s+(?:\w+\s+)?(?:in|from|across|throughout)\s+(?P<place>{_PLACE_LIST})"),
+    # "for our American customers", "US addresses"
+    _p("cust", _CUSTOMER_WORDS + ("address",), rf"(?:{_CUSTOMERS}|addresses)(?![a-z])",
+       back=rf"(?<![a-z])(?P<nat>{_NAT})\s+", span=24),
+    # "savings over U.S. retail prices", "compared with US pharmacy prices"
+    _p("cmp", ("than", "over", "off", "compared", "below", "versus", "vs"),
+       r"(?:than|over|off|compared\s+(?:with|to)|below|versus|vs\.?)\s+(?:(?:the|typical|average|local|usual|normal|"
+       rf"high|brand)\s+)*(?P<nat>{_NAT})\s+(?:(?:retail|pharmacy|drugstore|brand)\s+)*"
+       r"(?:prices|retail|costs?)(?![a-z])"),
+    # "an international online pharmacy"; Manitoba's licence for pharmacies that serve patients abroad
+    _p("intl", ("international", "global", "worldwide"),
+       r"(?:international|global|worldwide)\s+(?:(?:online|internet|mail[- ]order|discount)\s+)?"
+       r"(?:pharmacy|drugstore|drug\s+store|chemist)(?!\s+(?:partners?|network))",
+       back=r"(?<![a-z])(?:an?|the|our)\s+(?:(?:leading|trusted|licensed|reliable|reputable|largest|best)\s+)*",
+       span=40),
+    _p("intl", ("international",), r"international\s+prescription\s+services?"),
+    _p("intl", ("ips",), r"ips\s+pharmac(?:y|ies)"),
+    # a parcel at customs crosses a border
+    _p("customs", ("customs",),
+       r"customs\s+(?:seizures?|seize[sd]?|hold|holds|stops?|confiscates?|clearance|duties|duty|fees|charges|"
+       r"declarations?|delays?|inspections?|problems?)"),
+    _p("customs", ("customs",), r"customs",
+       back=r"(?:held|seized|stopped|detained|confiscated|retained|blocked|delayed|inspected)\s+(?:\w+\s+)?(?:by|at|in)\s+",
+       span=40),
+)  # fmt: skip
+
+# 2. Medicines dispensed or sourced abroad.
+_SOURCED = (
+    # "our international partner pharmacies", "our international warehouses"
+    _p("partners", ("international", "overseas", "foreign", "global", "worldwide"),
+       r"(?:international|overseas|foreign|global|worldwide)\s+(?:(?:partner|affiliate|affiliated|dispensing|"
+       r"fulfil?ment|licensed|licenced)\s+)?(?:pharmacy\s+partners?|pharmacies|pharmacy\s+network|partners?|"
+       r"suppliers?|fulfil?ment\s+(?:centres?|centers?|partners?)|warehouses?|dispensaries|"
+       r"distribution\s+(?:centres?|centers?))"),
+    _p("partners", ("partner", "affiliate", "dispensing", "third"),
+       r"(?:partner|affiliated|affiliate|dispensing|third[- ]party)\s+pharmac(?:y|ies)\s+(?:located\s+|based\s+)?"
+       rf"(?:abroad|overseas|outside\s+(?:of\s+)?{_PLACE})"),
+    # "offered for sale by a licensed pharmacy located in the United Kingdom", "dispensed by our partner
+    # pharmacies in Canada, the United Kingdom, India, Turkey and other countries"
+    _p("located", ("sold", "offered", "dispensed", "filled", "supplied", "shipped", "sent", "fulfilled", "processed",
+                   "mailed", "partner", "affiliated"),
+       r"(?:(?:sold|offered\s+for\s+sale|dispensed|filled|supplied|shipped|sent|fulfilled|processed|mailed)\s+"
+       r"(?:directly\s+)?by\s+(?:an?\s+|our\s+|one\s+of\s+our\s+)?(?:(?:licensed|licenced|registered|partner|"
+       r"affiliated|third[- ]party|dispensing|contracted)\s+)*|partner\s+|affiliated\s+)"
+       r"(?:pharmac(?:y|ies)|pharmacists?|suppliers?|fulfil?ment\s+(?:centres?|centers?|partners?)|warehouses?|"
+       r"dispensar(?:y|ies))\s+(?:(?:located|based|situated|licensed|licenced|registered)\s+)?(?:in|from)\s+"
+       rf"(?P<place>{_PLACE_LIST})"),
+    # "shipped from India", "shipped from our international warehouses", "comes from another country"
+    _p("from", ("ship", "dispensed", "sourced", "supplied", "filled", "sent", "mailed", "imported", "come", "coming",
+                "arrive", "originat", "dispatched", "obtained", "procured"),
+       r"(?:ship(?:s|ped)?|dispensed|sourced|supplied|filled|sent|mailed|imported|comes?|coming|arrives?|"
+       r"originat(?:e|es|ing)|dispatched|obtained|procured)\s+(?:directly\s+)?(?:to\s+you\s+)?from\s+(?:our\s+)?"
+       rf"(?:(?P<place>{_PLACE_LIST})|(?:international|overseas|foreign)\s+[a-z]+|abroad|overseas|"
+       rf"{_WORDS}{{1,3}}?(?:abroad|overseas)|"
+       rf"(?:an?\s+)?{_OTHER_COUNTRIES}|outside\s+(?:of\s+)?{_PLACE})"),
+    # "brand and generic medication from Canada, the United Kingdom, Australia and New Zealand"
+    _p("meds", ("medication", "medicine", "drugs", "meds", "generics", "pharmaceuticals"),
+       rf"(?:medications?|medicines?|drugs|meds|generics|pharmaceuticals)\s+(?:[a-z]+\s+)?from\s+(?P<place>{_PLACE_LIST})"),
+    # "fulfilment partners in different countries", "licensed pharmacies all over the world"
+    _p("other", ("countr", "the world", "the globe"), r"(?:countr(?:y|ies)|the\s+(?:world|globe))",
+       back=rf"{_OUTLETS}\s+(?:{_WORDS}{{0,2}}?(?:in|from|across|throughout)\s+(?:an?\s+)?"
+       r"(?:several|various|many|multiple|different|other|another|a\s+different|foreign|other\s+foreign)\s+"
+       r"|(?:(?:located|based)\s+)?(?:around|across|all\s+over)\s+)",
+       span=80),
+    # "not permitted to fill US physicians' prescriptions" (the negation is checked before the keyword)
+    _p("rx_foreign", ("fill", "dispense", "accept", "honor", "honour"),
+       r"(?:fill|dispense|accept|honou?r)\s+(?:prescriptions\s+(?:written|issued)\s+by\s+)?"
+       rf"(?P<nat>{_NAT})\s+(?:(?:physicians?|doctors?|prescribers?)['’]?s?\s+)?prescriptions?"),
+    # "our doctor re-writes your prescription"
+    _p("rewrite", ("rewrit", "re-writ", "cosign", "co-sign", "countersign", "counter-sign"),
+       r"(?:re-?writ(?:e|es|ing|ten)|co-?sign(?:s|ed|ing)?|counter-?sign(?:s|ed|ing)?)\s+(?:\w+\s+){0,3}?"
+       r"prescriptions?"),
+)  # fmt: skip
+_RX_NEGATION = re.compile(
+    r"(?:not\s+(?:be\s+)?(?:permitted|allowed|able|authori[sz]ed|licen[cs]ed)\s+to|unable\s+to|cannot|can\s*not|"
+    r"can['’]t|may\s+not|must\s+not)\s+(?:legally\s+)?$"
+)
+# What makes "we cannot fill US prescriptions" a cross-border model and not a refusal: a prescriber of the
+# pharmacy's own country steps in.
+_RX_CUE = re.compile(
+    r"co-?sign|counter-?sign|re-?writ|re-?issu|patient[- ](?:physician|doctor|prescriber)\s+relationship|"
+    r"(?:physician|doctor|prescriber)s?\s+(?:licensed|licenced|registered)\s+in\s"
+)
+
+# Where the pharmacy says it is, when no address tells: "a licensed Canadian pharmacy", "we are based in India".
+_HOME = (
+    _p("home", tuple(_NATIONALITY),
+       rf"(?P<nat>{_NAT})(?:[- ](?:based|licensed|licenced|registered))?\s+(?:(?:online|internet|mail[- ]order|"
+       r"licensed|licenced|registered|community|retail)\s+)*(?:pharmacy|pharmacies|drugstore|chemist)(?![a-z])",
+       back=r"(?<![a-z])(?:an?|our|the|we\s+are\s+an?|we['’]re\s+an?)\s+(?:(?:licensed|licenced|registered|accredited|"
+       r"certified|leading|trusted|genuine|real|fully|independent|family[- ]owned|online|internet|mail[- ]order)\s+)*",
+       span=70),
+    _p("home", ("based in", "located in", "headquartered in"),
+       rf"(?:based|located|headquartered)\s+in\s+(?:[a-z.'-]+,?\s+){{0,3}}?(?P<place>{_PLACE})",
+       back=r"(?<![a-z])(?:we\s+are|we['’]re|(?:our\s+)?(?:pharmacy|company|business)\s+is)\s+(?:\w+\s+)?", span=40),
+)  # fmt: skip
+# Good signs, cited in the cross-border-none finding: "We do not ship outside the United States".
+_DOMESTIC = Phrase(
+    r"(?:ship|deliver|dispatch|send|sell|supply)(?:s|es|ed|ing|ping|ped|ies)?\s+only\s+(?:\w+\s+){0,4}?(?:to|in|within)\s"
+    r"|only\s+(?:ship|deliver|dispatch|send|sell|supply)\w*\s+(?:\w+\s+){0,4}?(?:to|in|within)\s"
+    r"|(?:do\s+not|does\s+not|don['’]t|doesn['’]t|never|cannot|can['’]t|won['’]t|will\s+not|not)\s+(?:\w+\s+){0,2}?"
+    r"(?:ship|deliver|dispatch|send|import|sell|supply|offer)\w*\s+(?:\w+\s+){0,3}?(?:outside|internationally|abroad|"
+    r"overseas|to\s+other\s+countries|from\s+abroad|international)"
+    r"|(?:do\s+not|does\s+not|don['’]t|doesn['’]t|never)\s+import\w*"
+    r"|(?:ship|deliver|dispatch|send)\w*\s+(?:\w+\s+){0,2}?(?:outside|internationally|abroad|overseas)[^.?!]{0,40}\?\s+no\b",
+    first="sdoncw",
+    words=("only", "outside", "internationally", "abroad", "overseas", "other countries", "import"),
+    reach=120,
+)
+# "International delivery: we do not deliver outside the UK": the words after a phrase take it back.
+_TAKEN_BACK = re.compile(
+    r"[^.!?]{0,40}?(?:\bnot|n['’]t|\bnever|\bonly|\bunable\s+to|\bcannot)\s+(?:\w+\s+){0,2}?"
+    r"(?:ship|deliver|send|dispatch|post|available|offer|serve|sell|accept)"
+)
+# A negation inside the phrase itself: "we never ship from abroad", "customers not in the US".
+_NEGATED_INSIDE = re.compile(r"\b(?:not|never|no\s+longer)\b|n['’]t\b")
+_NO_BEFORE = re.compile(r"(?:\bno|\bwithout|\bnot)\s+(?:\w+\s+)?$")
+
+# ----------------------------------------------------------------------------------------------
+# Currencies
+
+_EURO_AREA = {"AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT",
+              "SI", "SK"}  # fmt: skip
+_HOME_OF = {
+    "USD": {"US", "PR", "EC", "SV", "PA"}, "CAD": {"CA"}, "AUD": {"AU"}, "NZD": {"NZ"}, "GBP": {"GB"},
+    "EUR": _EURO_AREA, "INR": {"IN"}, "SGD": {"SG"}, "HKD": {"HK"}, "MXN": {"MX"}, "CHF": {"CH"},
+    # A bare "$": the local dollar (or peso) of any of these.
+    "$": {"US", "PR", "EC", "SV", "PA", "CA", "AU", "NZ", "SG", "HK", "MX", "BZ", "BS", "BB", "JM", "TT", "KY", "FJ",
+          "BN", "TW", "LR", "NA", "GY", "SR", "ZW", "AR", "CL", "CO", "CU", "DO", "UY"},
+}  # fmt: skip
+_CURRENCY_NAMES = {"USD": "US dollars", "CAD": "Canadian dollars", "AUD": "Australian dollars", "NZD": "New Zealand dollars",
+                   "GBP": "pounds sterling", "EUR": "euros", "INR": "Indian rupees", "SGD": "Singapore dollars",
+                   "HKD": "Hong Kong dollars", "MXN": "Mexican pesos", "CHF": "Swiss francs", "$": "dollars ($)"}  # fmt: skip
+# Letters written before "$": "US$12", "C$12", "CDN $12". With a space, only the longer ones ("plus $5" is no "us").
+_DOLLAR_PREFIX = {"u.s.": "USD", "us": "USD", "cdn": "CAD", "ca": "CAD", "au": "AUD", "nz": "NZD", "hk": "HKD",
+                  "mx": "MXN", "c": "CAD", "a": "AUD", "s": "SGD", "usd": "USD", "cad": "CAD", "aud": "AUD",
+                  "nzd": "NZD", "sgd": "SGD", "hkd": "HKD"}  # fmt: skip
+_PREFIX_BEFORE = re.compile(r"(?<![a-z.])(u\.s\.|usd|us|cdn|cad|ca|aud|au|nzd|nz|hkd|hk|sgd|mx|c|a|s)\Z"
+                            r"|(?<![a-z.])(u\.s\.|usd|us|cdn|cad|aud|au|nzd|nz|hkd|hk|sgd|mx)\s\Z")
+_CODES = {"usd": "USD", "cad": "CAD", "aud": "AUD", "nzd": "NZD", "gbp": "GBP", "eur": "EUR", "inr": "INR",
+          "sgd": "SGD", "hkd": "HKD", "chf": "CHF"}  # fmt: skip
+_SYMBOLS = {"£": "GBP", "€": "EUR", "₹": "INR"}
+_AMOUNT = re.compile(r"\s?\d")
+_NUMBER = re.compile(r"\s?\d[\d,.]*")
+_CODE_AFTER = re.compile(r"\s?(usd|cad|aud|nzd|sgd|hkd)(?![a-z])")
+_DIGIT_BEFORE = re.compile(r"\d\s?$")
+_DIGIT_AFTER = re.compile(r"\s?[$£€]?\s?\d")
+_STATEMENT = Phrase(
+    r"(?:prices?|amounts?|costs?|charges?|totals?|payments?|billed|charged|quoted|shown|listed|displayed|priced|paid)\s+"
+    r"(?:\w+\s+){0,4}?in\s+(?P<cur>(?:us|u\.s\.|american|canadian|australian|new\s+zealand|singapore|hong\s+kong)\s+"
+    r"dollars?|usd|cad|gbp|eur|aud|nzd|inr|(?:british\s+)?pounds(?:\s+sterling)?|sterling|euros?|(?:indian\s+)?rupees)"
+    r"(?![a-z])",
+    first="pactbqsld",
+    words=("dollar", "usd", "cad", "gbp", "eur", "aud", "nzd", "inr", "pound", "sterling", "rupee"),
+    reach=90,
+)
+_STATEMENT_CODE = {"us": "USD", "u.s.": "USD", "american": "USD", "canadian": "CAD", "australian": "AUD",
+                   "new zealand": "NZD", "singapore": "SGD", "hong kong": "HKD"}  # fmt: skip
+_MAX_MATCHES = 40  # phrase matches read per page and phrase
+
+_LIMIT = 6  # evidence items per finding
+
+
+@dataclass
+class _Money:
+    """What a site shows in one currency."""
+
+    amounts: int = 0
+    explicit: bool = False  # a code ("USD"), a prefix ("US$") or a statement ("prices in US dollars")
+    evidence: tuple[str, str, str] | None = None  # url, quote, why
+    code_evidence: tuple[str, str, str] | None = None
+
+
+@dataclass
+class _Reading:
+    sells: EvidenceBag = field(default_factory=lambda: EvidenceBag(limit=_LIMIT))
+    sourced: EvidenceBag = field(default_factory=lambda: EvidenceBag(limit=_LIMIT))
+    domestic: EvidenceBag = field(default_factory=lambda: EvidenceBag(limit=3))
+    sentences: set[tuple[int, str, int]] = field(default_factory=set)  # sentences shown, per finding: one item each
+    targets: set[str] = field(default_factory=set)  # countries sold to (other than the pharmacy's own)
+    sources: set[str] = field(default_factory=set)  # countries medicines come from (other than its own)
+    kinds: set[str] = field(default_factory=set)
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _place_code(token: str) -> str | None:
+    name = " ".join(token.lower().split())
+    if name in _PLACE_EXTRA:
+        return _PLACE_EXTRA[name]
+    code = _COUNTRIES.get(name)
+    if code is None and name.startswith("the "):
+        code = _COUNTRIES.get(name[4:]) or _PLACE_EXTRA.get(name[4:])
+    return code
+
+
+def _places(page: Page, low: str, start: int, end: int) -> tuple[list[str], bool]:
+    """The countries named in ``low[start:end]`` (a list such as "Canada, the UK and other countries"), and
+    whether the list ends in "other countries". "the us" counts only when the page writes "US"."""
+    codes: list[str] = []
+    for m in _PLACE_RX.finditer(low, start, end):
+        if " ".join(m.group(0).split()) == "the us" and page.text[m.end() - 2 : m.end()] != "US":
+            continue  # "send it to the us..." is no country; "the US" is
+        code = _place_code(m.group(0))
+        if code and code not in codes:
+            codes.append(code)
+    return codes, "other countries" in low[start:end]
+
+
+def _nationality(page: Page, low: str, start: int, end: int) -> str | None:
+    m = _NAT_RX.match(low, start, end)
+    if m is None:
+        return None
+    word = " ".join(m.group(0).split())
+    if word == "us" and page.text[m.start() : m.end()] != "US":
+        return None  # "about us patients" (a menu) is no "US patients"
+    return _NATIONALITY.get(word)
+
+
+def _expand(countries: set[str]) -> set[str]:
+    out = set(countries)
+    for c in countries:
+        out |= _SAME_COUNTRY.get(c, set())
+    return out
+
+
+_COUNTRY_NAME: dict[str, str] = {}
+for _name, _code in _COUNTRIES.items():
+    _COUNTRY_NAME.setdefault(_code, _name.title())
+
+
+def _names(codes) -> str:
+    """Country names for a message: "Canada, United Kingdom"."""
+    return ", ".join(sorted(_COUNTRY_NAME.get(c, c) for c in codes))
+
+
+_ADDRESSES: "weakref.WeakKeyDictionary[Page, list[Address]]" = weakref.WeakKeyDictionary()
+
+
+def _addresses(page: Page) -> list[Address]:
+    found = _ADDRESSES.get(page)
+    if found is None:
+        found = _ADDRESSES[page] = _page_addresses(page)
+    return found
+
+
+@dataclass
+class _Location:
+    countries: set[str]
+    source: str  # "address", "claim", "domain" or "unknown"
+    evidence: list[Evidence]
+
+
+def _locate(site: Site) -> _Location:
+    """Where the pharmacy is: its street addresses, else a PO box, else what it says, else its domain."""
+    streets: dict[str, Address] = {}
+    boxes: dict[str, Address] = {}
+    for page in site.pages:
+        for addr in _addresses(page):
+            if addr.country:
+                (streets if addr.kind == "street" else boxes).setdefault(addr.country, addr)
+    chosen = streets or boxes
+    if chosen:
+        evidence = [Evidence(url=a.url, quote=a.quote, where="text", why=f"the pharmacy's address, in {_names([c])}")
+                    for c, a in list(chosen.items())[:2]]  # fmt: skip
+        return _Location(set(chosen), "address", evidence)
+    claims: dict[str, Evidence] = {}
+    for page in site.pages:
+        low = lower_text(page)
+        for hit in _hits(page, low, _HOME):
+            if _context(page, hit.start, hit.end) != CLAIM:
+                continue
+            nat, place = hit.span("nat"), hit.span("place")
+            if nat:
+                code = _nationality(page, low, *nat)
+            else:
+                codes, _ = _places(page, low, *place) if place else ([], False)
+                code = codes[0] if codes else None
+            if code and code not in claims:
+                claims[code] = Evidence(url=page.url, quote=page.snippet(hit.start, hit.end), where="text",
+                                        why=f"the site says it is a pharmacy in {_names([code])} (no street address was found)")  # fmt: skip
+    if claims:
+        return _Location(set(claims), "claim", list(claims.values())[:2])
+    domain = site.registered_domain
+    tld = domain.rsplit(".", 1)[-1] if "." in domain else ""
+    if len(tld) == 2 and tld.isalpha() and tld not in _GENERIC_CCTLDS:
+        code = _CCTLD_REGION.get(tld, tld.upper())
+        return _Location({code}, "domain", [Evidence(url=site.final_url, quote=domain, where="url",
+                                                     why=f"the site's country-code domain (.{tld}): {_names([code])}")])  # fmt: skip
+    return _Location(set(), "unknown", [])
+
+
+def _currencies(site: Site) -> dict[str, _Money]:
+    """The currencies the site's prices are in, with one piece of evidence each."""
+    money: dict[str, _Money] = {}
+
+    def add(code: str, page: Page, start: int, end: int, explicit: bool, why: str) -> None:
+        entry = money.setdefault(code, _Money())
+        entry.amounts += 1
+        if entry.evidence is None or (explicit and entry.code_evidence is None):
+            item = (page.url, page.snippet(start, end, context=60), why)
+            if explicit and entry.code_evidence is None:
+                entry.code_evidence = item
+            if entry.evidence is None:
+                entry.evidence = item
+        entry.explicit |= explicit
+
+    for page in site.pages:
+        low = lower_text(page)
+        consumed: set[int] = set()  # codes read with their "$" ("$0.00 USD", "USD $12"): not counted twice
+        for i in keyword_positions(low, ("$",), MAX_PLACES):
+            number = _NUMBER.match(low, i + 1)
+            if number is None:
+                continue
+            code = None
+            if i and (low[i - 1].isalpha() or low[i - 1] in ". "):
+                before = _PREFIX_BEFORE.search(low, max(0, i - 5), i)
+                if before:
+                    word = before.group(1) or before.group(2)
+                    code = _DOLLAR_PREFIX[word]
+                    if word in _CODES:
+                        consumed.add(before.start())
+            end = number.end()
+            suffix = _CODE_AFTER.match(low, end)
+            if suffix:
+                code, end = _CODES[suffix.group(1)], suffix.end()
+                consumed.add(suffix.start(1))
+            if code is None:
+                add("$", page, i, end, False, "a price in dollars ($)")
+            else:
+                add(code, page, i, end, True, f"a price in {_CURRENCY_NAMES[code]}")
+        for symbol, code in _SYMBOLS.items():
+            for i in keyword_positions(low, (symbol,), MAX_PLACES):
+                if _AMOUNT.match(low, i + 1) or _DIGIT_BEFORE.search(low, max(0, i - 2), i):
+                    add(code, page, i, i + 1, False, f"a price in {_CURRENCY_NAMES[code]} ({symbol})")
+        for word, code in _CODES.items():
+            for i in _keyword_places(page, low, word)[:40]:
+                j = i + len(word)
+                if j < len(low) and low[j].isalpha():
+                    continue
+                if i in consumed:
+                    continue
+                if _DIGIT_BEFORE.search(low, max(0, i - 2), i) or _DIGIT_AFTER.match(low, j):
+                    add(code, page, i, j, True, f"a price in {_CURRENCY_NAMES[code]} ({word.upper()})")
+        for m in scan(page, _STATEMENT):
+            if _context(page, m.start(), m.end()) != CLAIM:
+                continue
+            cur = " ".join(m.group("cur").split())
+            if cur in _CODES:
+                code = _CODES[cur]
+            elif "dollar" in cur:
+                code = _STATEMENT_CODE.get(cur.rsplit(" ", 1)[0], "USD")
+            elif "pound" in cur or "sterling" in cur:
+                code = "GBP"
+            elif "euro" in cur:
+                code = "EUR"
+            else:
+                code = "INR"
+            add(code, page, m.start(), m.end(), True, f"the site says its prices are in {_CURRENCY_NAMES[code]}")
+    return money
+
+
+class _Hit(NamedTuple):
+    pattern: _Pattern
+    start: int
+    end: int
+    match: re.Match[str]
+    back: re.Match[str] | None
+
+    def span(self, group: str) -> tuple[int, int] | None:
+        """Where a named group matched (in the match or in the words before it), if it did."""
+        for m in (self.match, self.back):
+            if m is not None and group in m.re.groupindex and m.group(group) is not None:
+                return m.span(group)
+        return None
+
+    @property
+    def words(self) -> str:
+        return " ".join(self.match.string[self.start : self.end].split())
+
+
+_FIRST_WORD = re.compile(r"[a-z0-9]+")
+_KEYWORD_PLACES: "weakref.WeakKeyDictionary[Page, dict[str, list[int]]]" = weakref.WeakKeyDictionary()
+
+
+def _keyword_places(page: Page, low: str, word: str) -> list[int]:
+    """Where ``word`` starts a word in the page (the first and last MAX_PLACES // 2), found once per page."""
+    cache = _KEYWORD_PLACES.get(page)
+    if cache is None:
+        cache = _KEYWORD_PLACES[page] = {}
+    places = cache.get(word)
+    if places is None:
+        # Most keywords are absent from most pages: the page's sorted word list (shared with the other rules)
+        # says so in a microsecond, where a search through 100 KB of text costs ten.
+        first = _FIRST_WORD.search(word)
+        if first is not None and not _tokens(page).has_prefix(first.group(0).encode()):
+            places = []
+        else:
+            places = [i for i in keyword_positions(low, (word,), MAX_PLACES) if not (i and low[i - 1].isalpha())]
+        cache[word] = places
+    return places
+
+
+def _hits(page: Page, low: str, patterns: tuple[_Pattern, ...]) -> Iterator[_Hit]:
+    """Each pattern matched at its keywords' places (the first and last MAX_PLACES // 2 of them)."""
+    for pattern in patterns:
+        places = sorted({i for word in pattern.keywords for i in _keyword_places(page, low, word)})
+        found, last_end = 0, -1
+        for i in head_and_tail(places, MAX_PLACES):
+            if i < last_end:
+                continue  # inside the last match
+            m = pattern.rx.match(low, i)
+            if m is None:
+                continue
+            back = None
+            if pattern.back is not None:
+                back = pattern.back.search(low, max(0, i - pattern.span), i)
+                if back is None:
+                    continue
+            last_end = m.end()
+            yield _Hit(pattern, back.start() if back else i, m.end(), m, back)
+            found += 1
+            if found >= _MAX_MATCHES:
+                break
+
+
+def _context(page: Page, start: int, end: int) -> str:
+    """:func:`_drugs.context` within the sentence, cut at the lines that begin with a capital letter.
+
+    Page text runs its blocks together: without the cut, a menu item "How to order" before a sentence
+    would read as a warning ("how to ..."). A line that does not begin with a capital letter continues the
+    line before it (an inline tag splits a sentence into lines: "We do <b>not</b> ship ...").
+    """
+    lo, hi = sentence_bounds(page, start, end)
+    starts, lines = line_starts(page), page.lines
+    if len(starts) > 1:
+        k = bisect_right(starts, start) - 1
+        while k > 0 and starts[k] > lo and not lines[k][:1].isupper():
+            k -= 1
+        lo = max(lo, starts[k])
+        k = bisect_right(starts, max(start, end - 1)) - 1
+        while k + 1 < len(lines) and starts[k + 1] < hi and not lines[k + 1][:1].isupper():
+            k += 1
+        hi = min(hi, starts[k] + len(lines[k]))
+    return context(page, start, end, bounds=(lo, max(hi, end)))
+
+
+def _is_claim(page: Page, low: str, start: int, end: int, kind: str) -> bool:
+    """Does the page state this itself (not a refusal, a warning, a question or a negation)?"""
+    if _NO_BEFORE.search(low, max(0, start - 16), start):
+        return False  # "no international shipping", "without overseas suppliers"
+    if _NEGATED_INSIDE.search(low, start, end):
+        return False
+    how = _context(page, start, end)
+    if kind == "customs":
+        # "If your parcel is held by customs, we reship it": a condition still says the parcel crosses a border.
+        if how == REFUSAL:
+            return False
+        if how == WARNING:
+            before = low[max(0, start - 160) : start]
+            return not (_WARNING_BEFORE.search(before) or _WARNING_AFTER.search(low, end, min(len(low), end + 160)))
+        return True
+    if how != CLAIM:
+        return False
+    return not _TAKEN_BACK.match(low, end, min(len(low), end + 80))
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading the pages
+
+
+_SELL_KINDS = tuple(dict.fromkeys(p.kind for p in _SELLS))
+_SOURCE_KINDS = tuple(dict.fromkeys(p.kind for p in _SOURCED))
+
+
+def _add(reading: _Reading, bag: EvidenceBag, key: str, page: Page, start: int, end: int, why: str) -> None:
+    """Evidence once per fact (a footer on every page is one item) and once per sentence."""
+    sentence = (id(bag), page.url, sentence_bounds(page, start, end)[0])
+    if key not in bag and sentence in reading.sentences:
+        return
+    reading.sentences.add(sentence)
+    bag.add(key, page.url, page.snippet(start, end), "text", why)
+
+
+def _read_sells(page: Page, low: str, home: set[str], reading: _Reading) -> None:
+    for hit in _hits(page, low, _SELLS):
+        kind, start, end = hit.pattern.kind, hit.start, hit.end
+        if not _is_claim(page, low, start, end, kind):
+            continue
+        if kind in ("ship_to", "cust", "cmp"):
+            if not home:
+                continue  # "we ship to the USA" says nothing without knowing where the pharmacy is
+            place, nat = hit.span("place"), hit.span("nat")
+            if place:
+                targets, _ = _places(page, low, *place)
+            else:
+                code = _nationality(page, low, *nat) if nat else None
+                if code == "IN" and low[max(0, nat[0] - 9) : nat[0]] == "american ":
+                    code = None  # "American Indian patients" live in the US
+                targets = [code] if code else []
+            foreign = [c for c in targets if c not in home]
+            if not foreign:
+                continue
+            reading.targets.update(foreign)
+            why = {
+                "ship_to": f"the site ships to {_names(foreign)}, outside its own country",
+                "cust": f"the site addresses buyers in {_names(foreign)}, outside its own country",
+                "cmp": f"the site compares its prices with those of {_names(foreign)}, where its buyers are",
+            }[kind]
+        else:
+            why = {
+                "world": "the site ships to other countries",
+                "intl": "the site presents itself as an international pharmacy",
+                "customs": "the site expects parcels to pass through customs: they cross a border",
+            }[kind]
+        reading.kinds.add(kind)
+        _add(reading, reading.sells, f"{kind}:{hit.words}", page, start, end, why)
+
+
+def _read_sourced(page: Page, low: str, home: set[str], reading: _Reading) -> None:
+    for hit in _hits(page, low, _SOURCED):
+        kind, start, end = hit.pattern.kind, hit.start, hit.end
+        if kind == "rx_foreign":
+            # "Manitoba pharmacists are not permitted to fill US physicians' prescriptions. They can only fill
+            # prescriptions issued by a physician licensed in a province of Canada": said of the pharmacy's own
+            # prescribers, not a refusal in the first person ("We cannot accept prescriptions from US doctors").
+            if not home or not _RX_NEGATION.search(low, max(0, start - 40), start):
+                continue
+            nat = _nationality(page, low, *hit.span("nat"))
+            if nat is None or nat in home or _context(page, start, end) == REFUSAL:
+                continue
+            if not _RX_CUE.search(low, start, min(len(low), end + 400)):
+                continue
+            foreign = [nat]
+            why = (f"the pharmacy cannot fill prescriptions from {_names([nat])}, where its buyers are: a prescriber "
+                   "of its own country issues them instead")
+            start = max(0, start - 40)
+        else:
+            if not _is_claim(page, low, start, end, kind):
+                continue
+            place = hit.span("place")
+            foreign = []
+            if place:
+                named, others = _places(page, low, *place)
+                foreign = [c for c in named if c not in home]
+                if home:
+                    if not foreign and not others:
+                        continue  # "medication from Canada" on a Canadian site
+                elif kind != "from" and len(named) < 2 and not others:
+                    continue  # one country, and the pharmacy's own country is unknown: it may be that one
+            why = {
+                "partners": "medicines come from the site's international or overseas partners, pharmacies or warehouses",
+                "located": "medicines are dispensed by a pharmacy in another country",
+                "from": "medicines are shipped or sourced from another country",
+                "meds": "the site sells medicines from other countries",
+                "other": "medicines come from pharmacies or suppliers in other countries",
+                "rewrite": "prescriptions are re-written or co-signed: a prescriber of another country steps in",
+            }[kind]
+            if foreign:
+                why += f" ({_names(foreign)})"
+            reading.sources.update(foreign)  # (for rx_foreign, the country is the buyers', not a source)
+        reading.kinds.add(kind)
+        _add(reading, reading.sourced, f"{kind}:{hit.words}", page, start, end, why)
+
+
+def _read_domestic(page: Page, reading: _Reading) -> None:
+    for n, m in enumerate(scan(page, _DOMESTIC)):
+        if n >= _MAX_MATCHES:
+            break
+        if _context(page, m.start(), m.end()) == WARNING and "?" not in m.group(0):
+            continue  # advice about other sites, not the pharmacy's own rule
+        quote = page.snippet(m.start(), m.end())
+        reading.domestic.add(quote.lower(), page.url, quote, "text", "the site says it sells only at home (a good sign)")
+
+
+# ----------------------------------------------------------------------------------------------
+# The rule
+
+
+def check(site: Site) -> Iterator[Finding]:
+    """Pure: reads the Site only."""
+    if not site.pages or not any(page.text.strip() for page in site.pages):
+        yield Finding(outcome="cross-border-not-applicable", status=NOT_APPLICABLE,
+                      message="No page text could be read, so cross-border selling was not checked.",
+                      searched=site.urls)  # fmt: skip
+        return
+    location = _locate(site)
+    home = _expand(location.countries)
+    reading = _Reading()
+    for page in site.pages:
+        low = lower_text(page)
+        _read_sells(page, low, home, reading)
+        _read_sourced(page, low, home, reading)
+
+    # Prices in another country's currency, when the street address says where the pharmacy is.
+    money = _currencies(site)
+    foreign_money: list[str] = []
+    money_evidence: list[Evidence] = []
+    if location.source == "address":
+        for code, entry in money.items():
+            if not (entry.explicit or entry.amounts >= 2) or _HOME_OF[code] & home:
+                continue
+            foreign_money.append(code)
+            url, quote, why = entry.code_evidence or entry.evidence
+            money_evidence.append(Evidence(url=url, quote=quote, where="text",
+                                           why=f"{why}, while the address is in {_names(location.countries)}"))  # fmt: skip
+    currency_facts = {code: {"amounts": e.amounts, "explicit": e.explicit} for code, e in sorted(money.items())}
+    facts = {
+        "location": sorted(location.countries),
+        "location_source": location.source,
+        "currencies": currency_facts,
+    }
+    flagged = False
+
+    if foreign_money or reading.sells:
+        flagged = True
+        what = []
+        if foreign_money:
+            what.append("prices in " + ", ".join(_CURRENCY_NAMES[c] for c in foreign_money))
+        if reading.targets:
+            what.append("buyers in " + _names(reading.targets))
+        if reading.sells and not reading.targets:
+            what.append("shipping to other countries")
+        evidence = location.evidence[:1] + money_evidence[:2] + reading.sells.evidence()
+        yield Finding(
+            outcome="cross-border-shipping", status=WARN,
+            message=((f"The pharmacy appears to be in {_names(location.countries)} but sells to buyers elsewhere"
+                      if location.countries else "The site does not show where it is, but sells to buyers elsewhere")
+                     + f" ({'; '.join(what)}). Medicines bought from another country may be unapproved or counterfeit, "
+                     "and importing prescription drugs into the US is generally illegal."),
+            evidence=evidence[: _LIMIT + 2],
+            facts={**facts, "foreign_currencies": foreign_money, "sells_to": sorted(reading.targets),
+                   "signals": sorted(k for k in reading.kinds if k in _SELL_KINDS)
+                   + (["currency"] if foreign_money else [])},
+        )  # fmt: skip
+    if reading.sourced:
+        flagged = True
+        countries = f" ({_names(reading.sources)})" if reading.sources else ""
+        evidence = reading.sourced.evidence() + location.evidence[:1]
+        yield Finding(
+            outcome="cross-border-foreign-sourcing", status=WARN,
+            message=(f"Medicines may be dispensed or sourced from pharmacies in other countries{countries}: "
+                     "no regulator of your country oversees them, and such medicines may be unapproved or counterfeit."),
+            evidence=evidence,
+            facts={**facts, "sourced_from": sorted(reading.sources),
+                   "signals": sorted(k for k in reading.kinds if k in _SOURCE_KINDS)},
+        )  # fmt: skip
+    if not flagged:
+        for page in site.pages:
+            _read_domestic(page, reading)
+        good = reading.domestic.evidence()
+        yield Finding(
+            outcome="cross-border-none", status=INFO,
+            message=("No sign was found that the site sells to other countries or sources medicines abroad"
+                     + (" (it says it sells only at home)." if good else ".")),
+            evidence=good, searched=site.urls,
+            facts={**facts, "looked_for": ["prices in a foreign currency", "shipping abroad or worldwide",
+                                           "buyers in another country", "partner pharmacies or suppliers abroad",
+                                           "medicines shipped from another country"]},
+        )  # fmt: skip
