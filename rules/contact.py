@@ -57,6 +57,7 @@ What to do
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
@@ -121,7 +122,7 @@ _US_STATE_WORDS = set(_US_STATES) | {name.lower() for name in _US_STATES.values(
 _AU_STATES = {"nsw", "vic", "qld", "wa", "sa", "tas", "act", "nt", "new south wales", "victoria", "queensland",
               "western australia", "south australia", "tasmania"}  # fmt: skip
 
-_COUNTRIES = {
+COUNTRIES = {
     "united states": "US", "united states of america": "US", "usa": "US", "u.s.a.": "US", "u.s.a": "US",
     "canada": "CA", "united kingdom": "GB", "uk": "GB", "u.k.": "GB", "great britain": "GB",
     "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB", "ireland": "IE",
@@ -147,14 +148,14 @@ _COUNTRIES = {
     "curacao": "CW", "seychelles": "SC", "dominica": "DM", "jamaica": "JM", "bahamas": "BS",
     "the bahamas": "BS", "puerto rico": "PR",
 }  # fmt: skip
-_COUNTRY_NAMES = "|".join(sorted((re.escape(n) for n in _COUNTRIES), key=len, reverse=True))
+_COUNTRY_NAMES = "|".join(sorted((re.escape(n) for n in COUNTRIES), key=len, reverse=True))
 # A country name right after a postcode (or a town): "..., MB R2J 4G7 Canada".
 _COUNTRY_AFTER = re.compile(rf"[\s,.;:()\-–]*\b({_COUNTRY_NAMES})(?![\w-])", re.I)
 _COUNTRY_ANY = re.compile(rf"\b({_COUNTRY_NAMES})(?![\w-])", re.I)
 # Country-code domains that are used as generic names, so say nothing about where a site is.
-_GENERIC_CCTLDS = {"io", "ai", "co", "me", "tv", "cc", "ws", "fm", "ly", "to", "md", "la", "nu", "tk", "ml", "ga",
+GENERIC_CCTLDS = {"io", "ai", "co", "me", "tv", "cc", "ws", "fm", "ly", "to", "md", "la", "nu", "tk", "ml", "ga",
                    "cf", "gq", "so", "sh", "ac", "am", "bz", "gg", "im", "vc", "eu", "su", "cx", "ps", "st"}  # fmt: skip
-_CCTLD_REGION = {"uk": "GB"}
+CCTLD_REGION = {"uk": "GB"}
 
 # Postcode anchors, one scan per page. The first character is a plain class so the regex engine can
 # skip most positions quickly; the kind is checked by the look-behind after it.
@@ -245,7 +246,7 @@ class Address:
 
 
 def _country_code(name: str) -> str | None:
-    return _COUNTRIES.get(" ".join(name.lower().split()))
+    return COUNTRIES.get(" ".join(name.lower().split()))
 
 
 def _named_country_after(text: str, pos: int) -> tuple[str | None, int]:
@@ -374,7 +375,18 @@ def _address_tag_texts(page: Page) -> list[str]:
     return [clean_quote(text) for text in page.addresses]
 
 
-def _page_addresses(page: Page) -> list[Address]:
+_ADDRESS_CACHE: "weakref.WeakKeyDictionary[Page, list[Address]]" = weakref.WeakKeyDictionary()
+
+
+def page_addresses(page: Page) -> list[Address]:
+    """The street addresses and PO boxes on a page (computed once per page; the cross-border rule uses it too)."""
+    cached = _ADDRESS_CACHE.get(page)
+    if cached is None:
+        cached = _ADDRESS_CACHE[page] = _find_page_addresses(page)
+    return cached
+
+
+def _find_page_addresses(page: Page) -> list[Address]:
     found, spans = _find_addresses(page, page.text)
     for tag_text in _address_tag_texts(page):
         tagged, _ = _find_addresses(page, tag_text, in_tag=True)
@@ -563,8 +575,8 @@ def _region_guesses(
     domain = site.registered_domain
     if domain and "." in domain:
         tld = domain.rsplit(".", 1)[1].lower()
-        if len(tld) == 2 and tld.isalpha() and tld not in _GENERIC_CCTLDS:
-            add(_CCTLD_REGION.get(tld, tld.upper()), f"domain .{tld}")
+        if len(tld) == 2 and tld.isalpha() and tld not in GENERIC_CCTLDS:
+            add(CCTLD_REGION.get(tld, tld.upper()), f"domain .{tld}")
     for page in site.pages[:1]:
         if page.lang and "-" in page.lang:
             add(page.lang.split("-", 1)[1][:2].upper(), f"page language {page.lang}")
@@ -729,7 +741,7 @@ def check(site: Site) -> Iterator[Finding]:
     box_countries: list[str] = []
     unknown_country = EvidenceBag()
     for page in site.pages:
-        for addr in _page_addresses(page):
+        for addr in page_addresses(page):
             key = "".join(c for c in addr.quote.lower() if c.isalnum())
             where = "text"
             tag = " inside the page's <address> element" if addr.in_address_tag else ""

@@ -99,7 +99,7 @@ from pharmcheck.rules._drugs import (
     sentence_bounds,
 )
 from pharmcheck.rules._text import MAX_PLACES, EvidenceBag, head_and_tail, keyword_positions, line_starts
-from pharmcheck.rules.contact import _CCTLD_REGION, _COUNTRIES, _GENERIC_CCTLDS, Address, _page_addresses
+from pharmcheck.rules.contact import CCTLD_REGION, COUNTRIES, GENERIC_CCTLDS, Address, page_addresses
 from pharmcheck.site import Page, Site
 
 ID = "cross-border"
@@ -133,7 +133,7 @@ def _alternation(names) -> str:
 # A country as written in running text. A bare "us" is a pronoun: "the US" and "U.S." only (and the
 # upper case is checked on the page, see _places).
 _PLACE = (
-    rf"(?:(?:the\s+)?(?:{_alternation([n for n in _COUNTRIES if n != 'us'] + ['u.s.', 'america'])})(?![a-z])"
+    rf"(?:(?:the\s+)?(?:{_alternation([n for n in COUNTRIES if n != 'us'] + ['u.s.', 'america'])})(?![a-z])"
     r"|the\s+us(?![a-z.]))"
 )
 _PLACE_LIST = (
@@ -394,9 +394,9 @@ def _place_code(token: str) -> str | None:
     name = " ".join(token.lower().split())
     if name in _PLACE_EXTRA:
         return _PLACE_EXTRA[name]
-    code = _COUNTRIES.get(name)
+    code = COUNTRIES.get(name)
     if code is None and name.startswith("the "):
-        code = _COUNTRIES.get(name[4:]) or _PLACE_EXTRA.get(name[4:])
+        code = COUNTRIES.get(name[4:]) or _PLACE_EXTRA.get(name[4:])
     return code
 
 
@@ -431,7 +431,7 @@ def _expand(countries: set[str]) -> set[str]:
 
 
 _COUNTRY_NAME: dict[str, str] = {}
-for _name, _code in _COUNTRIES.items():
+for _name, _code in COUNTRIES.items():
     _COUNTRY_NAME.setdefault(_code, _name.title())
 
 
@@ -446,7 +446,7 @@ _ADDRESSES: "weakref.WeakKeyDictionary[Page, list[Address]]" = weakref.WeakKeyDi
 def _addresses(page: Page) -> list[Address]:
     found = _ADDRESSES.get(page)
     if found is None:
-        found = _ADDRESSES[page] = _page_addresses(page)
+        found = _ADDRESSES[page] = page_addresses(page)
     return found
 
 
@@ -489,8 +489,8 @@ def _locate(site: Site) -> _Location:
         return _Location(set(claims), "claim", list(claims.values())[:2])
     domain = site.registered_domain
     tld = domain.rsplit(".", 1)[-1] if "." in domain else ""
-    if len(tld) == 2 and tld.isalpha() and tld not in _GENERIC_CCTLDS:
-        code = _CCTLD_REGION.get(tld, tld.upper())
+    if len(tld) == 2 and tld.isalpha() and tld not in GENERIC_CCTLDS:
+        code = CCTLD_REGION.get(tld, tld.upper())
         return _Location({code}, "domain", [Evidence(url=site.final_url, quote=domain, where="url",
                                                      why=f"the site's country-code domain (.{tld}): {_names([code])}")])  # fmt: skip
     return _Location(set(), "unknown", [])
