@@ -7,16 +7,18 @@ only schedules, deduplicates, writes and counts. The shape of a run:
   line: a URL or domain, a row of a CSV with a ``url`` column, or a hosts-format line (``0.0.0.0 host``).
 * Up to ``concurrency`` sites are fetched at once, each with its own small HTTP client (one shared
   ``httpx.AsyncClient`` slows down as concurrency grows: httpcore scans its whole pool on every request,
-  encode/httpx#3215), never more than one request at a time per host, robots.txt obeyed.
+  encode/httpx#3215), never more than one request at a time per host, robots.txt obeyed. Each busy host
+  has its own queue, so a run of lines on one host (a crawl of one site) does not hold up the others.
 * Parsing and the rules (CPU-bound) run in worker processes on the fetched bytes, so they never starve
   the network; the workers also encode the output record.
 * Each record is written with one ``write()`` of one whole line as soon as its site is done, so a run
   killed at any moment leaves only whole records (plus at most one torn last line, which ``--resume``
   drops). ``--resume`` reads what is there and checks only the lines that have no record yet.
 
-Memory stays flat as the list grows: the list is never held, at most ``2 x concurrency`` sites are in
-memory at once, and what must be remembered per line (duplicates, resume marks) lives in flat arrays of
-a few bytes per line. A duplicate's record is the first check's record read back from the output.
+Memory stays flat as the list grows: the list is never held (at most QUEUED_MAX entries wait for a busy
+host), at most ``2 x concurrency`` fetched sites are in memory at once, and what must be remembered per
+line (duplicates, resume marks) lives in flat arrays: a few dozen bytes per distinct site, 4 bytes per
+resumed line. A duplicate's record is the first check's record read back from the output file.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from .exitcodes import ExitStatus
 from .fetch import FetchConfig, FetchError, fetch_site, normalize_url
@@ -160,7 +162,8 @@ def _line_entries(source: Iterable[tuple[int, str]]) -> Iterator[Entry]:
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        s = _TRAILING_COMMENT.sub("", s)  # "0.0.0.0 host.example  # note"; a URL never holds " #"
+        if "#" in s:
+            s = _TRAILING_COMMENT.sub("", s)  # "0.0.0.0 host.example  # note"; a URL never holds " #"
         tokens = s.split()
         if len(tokens) >= 2 and _is_ip(tokens[0]):
             host = tokens[1]
@@ -209,7 +212,12 @@ def _csv_entries(source: Iterable[tuple[int, str]], name: str) -> Iterator[Entry
         yield Entry(start, value, None if value else "the url cell is empty")
 
 
+_MAYBE_IP = re.compile(r"^[0-9.]+$|:")
+
+
 def _is_ip(text: str) -> bool:
+    if _MAYBE_IP.search(text) is None:  # most tokens are host names: skip the costly parse
+        return False
     try:
         ipaddress.ip_address(text)
         return True
@@ -528,6 +536,16 @@ def analyze_to_record(raw: RawSite, audit: dict[str, Any], fmt: str, rule_ids: t
     return codec.encode(report, audit), report_info(report)
 
 
+def _remember_missing_sniffio() -> None:
+    """httpcore tries ``import sniffio`` on every request. anyio 4 no longer installs it, and a failed import is
+    not cached: each request searched sys.path again, a third of the main process's CPU on loopback. Record
+    the miss once (httpcore then assumes asyncio, which is what runs here)."""
+    try:
+        import sniffio  # noqa: F401
+    except ImportError:
+        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
+
 def _worker_init(parent: int) -> None:
     """A worker ignores Ctrl-C (the main process decides) and ends when its parent is gone, even killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -703,7 +721,7 @@ class AuditOptions:
     fail_on: tuple[str, ...] = ()
     quiet: bool = False
     progress: bool | None = None  # None: when stderr is a terminal
-    fetch: FetchConfig = field(default_factory=lambda: FetchConfig(obey_robots=True, per_host_concurrency=1))
+    fetch: FetchConfig = field(default_factory=lambda: FetchConfig(obey_robots=True, per_host_concurrency=1, site_budget=DEFAULT_TIMEOUT))
 
 
 @dataclass
@@ -781,7 +799,6 @@ class Auditor:
         self.started = 0.0
         self._tasks: set[asyncio.Task] = set()
         self._progress: Any = None
-        self._progress_task: Any = None
         self._rule_ids: tuple[str, ...] = ()
 
     # -- set-up ----------------------------------------------------------------------------
@@ -870,6 +887,7 @@ class Auditor:
     # -- running ---------------------------------------------------------------------------
 
     def run(self) -> int:
+        _remember_missing_sniffio()
         try:
             self._prepare()
         except AuditInputError as exc:
@@ -1118,16 +1136,18 @@ class Auditor:
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.table import Column
 
         console = Console(file=self.stderr, highlight=False)
+        fixed = lambda width: Column(no_wrap=True, min_width=width)  # noqa: E731
         self._progress = Progress(
-            TextColumn("auditing"),
-            BarColumn(bar_width=24),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TextColumn("{task.fields[verdicts]}"),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            BarColumn(bar_width=20, table_column=Column(no_wrap=True, min_width=12)),
+            MofNCompleteColumn(table_column=fixed(len(str(self.total or 0)) * 2 + 1)),
+            TextColumn("{task.fields[rate]}", table_column=fixed(7)),
+            TextColumn("ETA", table_column=fixed(3)),
+            TimeRemainingColumn(table_column=fixed(7)),
+            # last, and the one cut short on a narrow terminal
+            TextColumn("{task.fields[verdicts]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
             console=console,
             refresh_per_second=4,
             transient=True,
@@ -1147,10 +1167,11 @@ class Auditor:
         new = self.stats.records - self.stats.resumed
         v = self.stats.verdicts
         verdicts = (
-            f"[green]ok {v['likely-legitimate']}[/] [yellow]caution {v['caution']}[/] [red]rogue {v['likely-rogue']}[/] "
+            f"[green]legit {v['likely-legitimate']}[/] [yellow]caution {v['caution']}[/] [red]rogue {v['likely-rogue']}[/] "
             f"[blue]not-pharmacy {v['not-a-pharmacy']}[/] [magenta]failed {v['could-not-check']}[/]"
         )
-        self._progress.update(self._task_id, completed=self.stats.records, rate=f"{new / elapsed:.1f} sites/s", verdicts=verdicts)
+        rate = new / elapsed
+        self._progress.update(self._task_id, completed=self.stats.records, rate=f"{rate:.0f}/s" if rate >= 10 else f"{rate:.1f}/s", verdicts=verdicts)
 
     def _stop_progress(self) -> None:
         if self._progress is not None:
@@ -1183,7 +1204,7 @@ class Auditor:
         for code in VERDICT_CODES:
             lines.append(f"  {code:<18} {s.verdicts[code]:>8}")
         if s.red_flags:
-            lines.append("Most common red flags (sites):")
+            lines.append("Most common red flags (records with each):")
             for flag, n in s.red_flags.most_common(8):
                 lines.append(f"  {flag:<44} {n:>8}")
         if s.errors:
