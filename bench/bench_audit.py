@@ -326,9 +326,6 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.baseline_worker:
-        from pharmcheck.audit import _remember_missing_sniffio
-
-        _remember_missing_sniffio()  # the same httpcore import fix as the audit: a fair baseline
         sites = json.loads(Path(args.baseline_worker).read_text())
         print(json.dumps(asyncio.run(_baseline(sites, args.baseline_concurrency, args.baseline_shared))))
         return

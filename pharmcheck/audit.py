@@ -536,16 +536,6 @@ def analyze_to_record(raw: RawSite, audit: dict[str, Any], fmt: str, rule_ids: t
     return codec.encode(report, audit), report_info(report)
 
 
-def _remember_missing_sniffio() -> None:
-    """httpcore tries ``import sniffio`` on every request. anyio 4 no longer installs it, and a failed import is
-    not cached: each request searched sys.path again, a third of the main process's CPU on loopback. Record
-    the miss once (httpcore then assumes asyncio, which is what runs here)."""
-    try:
-        import sniffio  # noqa: F401
-    except ImportError:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
-
 def _worker_init(parent: int) -> None:
     """A worker ignores Ctrl-C (the main process decides) and ends when its parent is gone, even killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -887,7 +877,6 @@ class Auditor:
     # -- running ---------------------------------------------------------------------------
 
     def run(self) -> int:
-        _remember_missing_sniffio()
         try:
             self._prepare()
         except AuditInputError as exc:
