@@ -31,6 +31,19 @@ def _err(message: str) -> None:
     sys.stderr.write(f"pharmcheck: {message}\n")
 
 
+def _write_stdout(text: str) -> None:
+    """Write the report; a reader that stops early (``| head``) closes the pipe, which is not an error."""
+    import os
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again at exit while flushing: point stdout at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"pharmcheck {__version__}")
@@ -66,12 +79,17 @@ def check(
     from .engine import check_sync
     from .report import render_terminal, to_json
 
+    from rich.console import Console
+
     config = _config(max_pages, timeout, ca_bundle)
     report = check_sync(target, config)
     if json_out:
-        sys.stdout.write(to_json(report) + "\n")
+        _write_stdout(to_json(report) + "\n")
     else:
-        render_terminal(report, verbose=verbose)
+        console = Console(highlight=False)
+        with console.capture() as captured:
+            render_terminal(report, console, verbose=verbose)
+        _write_stdout(captured.get())
     code = VERDICT_EXIT[report["verdict"]["code"]]
     if report["error"]:
         _err(f"could not check {target}: {report['error']['message']}")

@@ -187,3 +187,11 @@ def test_version_and_help():
     assert run("--version").stdout.startswith("pharmcheck ")
     out = run("--help").stdout
     assert "check" in out and "audit" in out and "rules" in out and "schema" in out
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    # `pharmcheck check ... | head -2`: the closed pipe must not turn the verdict into an error
+    script = f'"{sys.executable}" -m pharmcheck check examples/cheap-meds-24 | head -2 >/dev/null; echo "${{PIPESTATUS[0]}}"'
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.stdout.strip() == str(int(ExitStatus.LIKELY_ROGUE)), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception" not in proc.stderr
