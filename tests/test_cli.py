@@ -190,8 +190,8 @@ def test_version_and_help():
 
 
 def test_a_reader_that_stops_early_is_not_an_error():
-    # `pharmcheck check ... | head -2`: the closed pipe must not turn the verdict into an error
-    script = f'"{sys.executable}" -m pharmcheck check examples/cheap-meds-24 | head -2 >/dev/null; echo "${{PIPESTATUS[0]}}"'
+    # `pharmcheck check ... | true`: the reader is gone before the report is written (EPIPE)
+    script = f'"{sys.executable}" -m pharmcheck check examples/cheap-meds-24 | true; echo "${{PIPESTATUS[0]}}"'
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert proc.stdout.strip() == str(int(ExitStatus.LIKELY_ROGUE)), proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "Exception" not in proc.stderr
