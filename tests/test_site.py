@@ -1,0 +1,94 @@
+"""The parsed view of pages: decoding, extraction, domains."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from pharmcheck.site import (
+    Page,
+    RawPage,
+    _extractor,
+    decode_html,
+    registered_domain,
+    same_site,
+)
+from tests.helpers import make_site
+
+ASCII_PAGE = b'<html><head><meta charset="utf-16"></head><body><p>Buy Viagra, no prescription needed!</p></body></html>'
+
+
+def test_a_page_cannot_declare_itself_utf16():
+    text, encoding = decode_html(ASCII_PAGE)
+    assert encoding == "utf-8" and "no prescription needed" in text
+    text, encoding = decode_html(ASCII_PAGE, "text/html; charset=UTF-32")
+    assert "no prescription needed" in text
+
+
+def test_a_byte_order_mark_is_the_bytes_own_word():
+    body = codecs.BOM_UTF16_LE + "<p>Café</p>".encode("utf-16-le")
+    text, encoding = decode_html(body)
+    assert encoding == "utf-16" and "Café" in text
+
+
+@pytest.mark.parametrize(
+    "body, ctype, expected",
+    [
+        ("<p>Café</p>".encode("cp1252"), None, "Café"),  # not UTF-8: Windows-1252
+        ("<p>Café</p>".encode("latin-1"), "text/html; charset=iso-8859-1", "Café"),
+        ('<meta charset="windows-1252"><p>Café</p>'.encode("cp1252"), None, "Café"),
+        ("<p>Café</p>".encode("utf-8"), "text/html; charset=bogus-charset", "Café"),
+    ],
+)
+def test_declared_and_guessed_encodings(body, ctype, expected):
+    text, _ = decode_html(body, ctype)
+    assert expected in text
+
+
+def test_extraction_of_links_forms_images_and_addresses():
+    site = make_site(
+        """<html lang="en-GB"><head><title> Shop </title><base href="https://pharmacy.example/shop/">
+        <script>var hidden = "no prescription needed";</script><style>p{}</style></head><body>
+        <a href="contact">Contact <img src="/i.png" alt="us"></a> <a href="javascript:void(0)">x</a>
+        <a href="http://[broken/">bad</a> <a href="/cdn-cgi/l/email-protection#0a6f">mail</a>
+        <form action="/login" method="POST"><input type="password" name="pw"><input type="hidden" name="t"></form>
+        <form action="pay"><input name="cardnumber" autocomplete="cc-number"></form>
+        <address>Pharmacy Ltd<br>12 High Street<br>Leeds LS1 4AB</address>
+        <p>Visible   text</p></body></html>"""
+    )
+    page = site.start
+    assert page.title == "Shop" and page.lang == "en-gb"
+    assert "no prescription needed" not in page.text  # script text is not visible text
+    assert "Visible text" in page.text
+    assert [link.url for link in page.links][:1] == ["https://pharmacy.example/shop/contact"]
+    assert page.links[0].text == "Contact us"
+    assert not any("broken" in link.url for link in page.links)
+    login, pay = page.forms
+    assert login.has_password and login.method == "post" and login.action == "https://pharmacy.example/login"
+    assert login.fields == ["password:pw:"]
+    assert pay.has_payment and pay.action == "https://pharmacy.example/shop/pay"
+    assert page.images[0].link == "https://pharmacy.example/shop/contact"
+    assert page.addresses == ["Pharmacy Ltd, 12 High Street, Leeds LS1 4AB"]
+    assert page.protected_emails == ["0a6f"]
+
+
+def test_snippet_quotes_the_sentence_around_a_match():
+    site = make_site("<p>Welcome to our shop. We never dispense without a valid prescription. Order today!</p>")
+    (match,) = site.find(r"without a valid prescription")
+    assert match.quote == "We never dispense without a valid prescription."
+
+
+def test_registered_domain_uses_the_bundled_suffix_list_only():
+    assert _extractor().suffix_list_urls == ()
+    assert registered_domain("https://www.shop.example.co.uk/x") == "example.co.uk"
+    assert registered_domain("http://127.0.0.1:8080/") == "127.0.0.1"
+    assert registered_domain("file:///tmp/x.html") == ""
+    assert same_site("https://www.shop.com/", "http://shop.com/about")
+    assert not same_site("https://shop.com/", "https://shop.net/")
+    assert not same_site("http://127.0.0.1:80/", "http://127.0.0.1:81/")
+
+
+def test_non_html_is_not_parsed():
+    page = Page(RawPage(url="https://x.example/a.pdf", headers={"content-type": "application/pdf"}, body=b"%PDF-1.4 no prescription"))
+    assert page.text == "" and page.links == []
