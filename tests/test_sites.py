@@ -25,6 +25,11 @@ def test_fixture_site_verdict(name, serve_site, ca_bundle):
     got = report["verdict"]["code"]
     flags = [f["outcome"] for r in report["rules"] for f in r["findings"] if f["status"] in ("fail", "warn")]
     assert got == expected, f"{name}: expected {expected}, got {got} (score {report['verdict']['score']}; fail/warn: {flags})"
+    for rule in report["rules"]:
+        for finding in rule["findings"]:
+            # every conclusion carries evidence; one about something absent lists the pages searched
+            if finding["status"] in ("pass", "fail", "warn"):
+                assert finding["evidence"] or finding["searched"], (name, finding["outcome"])
 
 
 def test_there_are_enough_fixture_sites_of_each_kind():
