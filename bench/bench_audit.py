@@ -48,9 +48,10 @@ from farm import PORT, dead_address, site_address  # noqa: E402
 
 
 class FarmProcess:
-    def __init__(self, sites: int, pages: int, page_kb: float):
+    def __init__(self, sites: int, pages: int, page_kb: float, latency_ms: float = 0.0):
         self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "farm.py"), "--sites", str(sites), "--pages", str(pages), "--page-kb", str(page_kb)],
+            [sys.executable, str(REPO / "bench" / "farm.py"), "--sites", str(sites), "--pages", str(pages), "--page-kb", str(page_kb),
+             "--latency-ms", str(latency_ms)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         line = self.proc.stdout.readline()
@@ -314,6 +315,7 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=None, help="farm size (default 1000; quick: 200)")
     ap.add_argument("--pages", type=int, default=7, help="pages per site, start page included (default 7)")
     ap.add_argument("--page-kb", type=float, default=8.0, help="size of each page in KB (default 8)")
+    ap.add_argument("--latency-ms", type=float, default=0.0, help="the farm waits this long before each answer, as a real network and server do (default 0: pure loopback, a CPU-bound test)")
     ap.add_argument("--concurrency", default=None, help="comma-separated (default 10,50,200; quick: 10,50)")
     ap.add_argument("--long-list", type=int, default=None, help="lines of the long list for the memory figure (default 100000; quick: 10000; 0: skip)")
     ap.add_argument("--skip-shared", action="store_true", help="skip the shared-client baseline")
@@ -337,9 +339,10 @@ def main() -> None:
     levels = [int(c) for c in (args.concurrency or ("10,50" if args.quick else "10,50,200")).split(",")]
     long_lines = args.long_list if args.long_list is not None else (10_000 if args.quick else 100_000)
     mid = 50 if 50 in levels else levels[-1]
-    print(f"pharmcheck audit bench: {n_sites} sites x {args.pages} pages of ~{args.page_kb:g} KB on loopback, {os.cpu_count()} CPU core(s)", flush=True)
+    latency = f", {args.latency_ms:g} ms before each answer" if args.latency_ms else ""
+    print(f"pharmcheck audit bench: {n_sites} sites x {args.pages} pages of ~{args.page_kb:g} KB on loopback{latency}, {os.cpu_count()} CPU core(s)", flush=True)
     started = time.perf_counter()
-    farm = FarmProcess(n_sites, args.pages, args.page_kb)
+    farm = FarmProcess(n_sites, args.pages, args.page_kb, args.latency_ms)
     try:
         with tempfile.TemporaryDirectory(prefix="pharmcheck-bench-") as tmp:
             tmpdir = Path(tmp)

@@ -160,8 +160,9 @@ class Farm:
 
 
 class _Http(asyncio.Protocol):
-    def __init__(self, farm: Farm):
+    def __init__(self, farm: Farm, latency: float = 0.0):
         self.farm = farm
+        self.latency = latency  # seconds before each answer: a stand-in for the network and a real server
         self.buf = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -182,15 +183,23 @@ class _Http(asyncio.Protocol):
             if len(parts) != 3:
                 self.transport.close()
                 return
-            self.transport.write(self.farm.answer(self.address, parts[1].decode("latin-1")))
+            answer = self.farm.answer(self.address, parts[1].decode("latin-1"))
+            if self.latency:
+                asyncio.get_running_loop().call_later(self.latency, self._send, answer)
+            else:
+                self.transport.write(answer)
+
+    def _send(self, answer: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(answer)
 
 
-async def serve(sites: int, pages: int, kb: float) -> None:
+async def serve(sites: int, pages: int, kb: float, latency: float = 0.0) -> None:
     farm = Farm(sites, pages, kb)
     loop = asyncio.get_running_loop()
     servers = []
     for i in range(sites):
-        servers.append(await loop.create_server(lambda: _Http(farm), site_address(i), PORT, backlog=256, reuse_address=True))
+        servers.append(await loop.create_server(lambda: _Http(farm, latency), site_address(i), PORT, backlog=256, reuse_address=True))
     print(f"ready {sites}", flush=True)
     # serve until stdin closes (the bench ended or died): the farm never outlives its bench
     reader = asyncio.StreamReader()
@@ -205,8 +214,9 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=1000)
     ap.add_argument("--pages", type=int, default=7, help="pages per site, start page included")
     ap.add_argument("--page-kb", type=float, default=8.0, help="approximate size of each page")
+    ap.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer (a real network and server)")
     args = ap.parse_args()
-    asyncio.run(serve(args.sites, args.pages, args.page_kb))
+    asyncio.run(serve(args.sites, args.pages, args.page_kb, args.latency_ms / 1000))
 
 
 if __name__ == "__main__":
