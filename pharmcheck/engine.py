@@ -62,8 +62,12 @@ def analyze(raw: RawSite) -> dict[str, Any]:
         return build_report(raw, None, [], {"verdict": "could-not-check", "score": None, "critical": []})
     site = parse_site(raw)
     if site.start is None or not site.start.text and not site.start.links:
-        raw.error = raw.error or "the start page has no readable content"
-        raw.error_kind = raw.error_kind or "empty-page"
+        body = raw.pages[0].body.lower() if raw.pages else b""
+        if b"<script" in body:
+            raw.error = "the start page shows no text without JavaScript, and pharmcheck never runs JavaScript"
+        else:
+            raw.error = "the start page has no readable content"
+        raw.error_kind = "empty-page"
         return build_report(raw, site, [], {"verdict": "could-not-check", "score": None, "critical": []})
     results = run_rules(site)
     gate = next((r for r in results if r["id"] == GATE), None)

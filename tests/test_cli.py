@@ -195,3 +195,13 @@ def test_a_reader_that_stops_early_is_not_an_error():
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert proc.stdout.strip() == str(int(ExitStatus.LIKELY_ROGUE)), proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "Exception" not in proc.stderr
+
+
+def test_a_javascript_only_page_cannot_be_checked(tmp_path):
+    page = tmp_path / "app.html"
+    page.write_text('<html><head><script src="/bundle.js"></script></head><body><div id="root"></div></body></html>', encoding="utf-8")
+    proc = run("check", str(page), "--json")
+    report = json.loads(proc.stdout)
+    assert report["verdict"]["code"] == "could-not-check"
+    assert report["error"]["kind"] == "empty-page" and "JavaScript" in report["error"]["message"]
+    assert proc.returncode == ExitStatus.COULD_NOT_CHECK
