@@ -80,7 +80,7 @@ def resolve_target(target: str) -> tuple[str, str]:
             if path.is_dir() or path.suffix.lower() in (".html", ".htm", ".xhtml"):
                 return "offline", str(path.resolve())
             raise FetchError("invalid-input", f"{text}: not a saved .html page or a folder of them")
-        if text.lower().endswith((".html", ".htm")) and ("/" in text or "\\" in text):
+        if text.lower().endswith((".html", ".htm", ".xhtml")):  # no such top-level domain: a file name
             raise FetchError("invalid-input", f"{text}: no such file")
     return "online", normalize_url(text)
 

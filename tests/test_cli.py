@@ -102,6 +102,7 @@ def test_offline_example_folder():
         ("ftp://pharmacy.example", ExitStatus.INVALID_INPUT),
         ("https://exa mple.com", ExitStatus.INVALID_INPUT),
         ("missing-folder/page.html", ExitStatus.INVALID_INPUT),
+        ("page.html", ExitStatus.INVALID_INPUT),
         ("", ExitStatus.INVALID_INPUT),
     ],
 )
