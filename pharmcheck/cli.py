@@ -83,18 +83,20 @@ def check(
 
     config = _config(max_pages, timeout, ca_bundle)
     report = check_sync(target, config)
+    invalid = report["error"] is not None and report["error"]["kind"] == "invalid-input"
     if json_out:
         _write_stdout(to_json(report) + "\n")
-    else:
+    elif not invalid:  # bad input is one line on stderr; a site that failed still gets its report and advice
         console = Console(highlight=False)
         with console.capture() as captured:
             render_terminal(report, console, verbose=verbose)
         _write_stdout(captured.get())
     code = VERDICT_EXIT[report["verdict"]["code"]]
-    if report["error"]:
-        _err(f"could not check {target}: {report['error']['message']}")
-        if report["error"]["kind"] == "invalid-input":
-            code = ExitStatus.INVALID_INPUT
+    if invalid:
+        _err(report["error"]["message"])
+        code = ExitStatus.INVALID_INPUT
+    elif report["error"]:
+        _err(f"could not check: {report['error']['message']}")
     raise typer.Exit(int(code))
 
 
