@@ -110,6 +110,7 @@ def test_bad_input_is_one_line_and_a_documented_code(target, code):
     proc = run("check", target)
     assert proc.returncode == code, proc.stderr
     assert_one_line_error(proc)
+    assert proc.stdout == ""
 
 
 def test_bad_input_in_json_mode_is_a_could_not_check_report():
