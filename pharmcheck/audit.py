@@ -43,12 +43,11 @@ import time
 import zlib
 from array import array
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from .exitcodes import ExitStatus
-from .fetch import FetchConfig, FetchError, fetch_site, normalize_url
+from .fetch import FetchConfig, FetchError, fetch_site, normalize_url, utc_now
 from .site import RawSite
 
 FORMATS = ("jsonl", "csv")
@@ -555,15 +554,11 @@ def _warm() -> int:
     return os.getpid()
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def error_report(text: str, message: str, kind: str) -> dict[str, Any]:
     """The report of an input that could not be checked at all (not a URL, a crash inside pharmcheck)."""
     from .engine import analyze
 
-    raw = RawSite(requested=text, start_url=text, mode="online", fetched_at=_now(), elapsed_ms=0, error=message, error_kind=kind)
+    raw = RawSite(requested=text, start_url=text, mode="online", fetched_at=utc_now(), elapsed_ms=0, error=message, error_kind=kind)
     try:
         return analyze(raw)
     except ValueError:  # a start URL too broken to name a domain
@@ -1047,7 +1042,7 @@ class Auditor:
             message, kind = f"gave up on the site after {budget + FETCH_GRACE:g} s", "timeout"
         except Exception as exc:  # a bug in pharmcheck must not cost the other sites
             message, kind = f"pharmcheck failed on this site ({exc.__class__.__name__}: {exc})", "internal-error"
-        return RawSite(requested=text, start_url=text, mode="online", fetched_at=_now(), error=message, error_kind=kind)
+        return RawSite(requested=text, start_url=text, mode="online", fetched_at=utc_now(), error=message, error_kind=kind)
 
     async def _judge(self, raw: RawSite, audit: dict[str, Any]) -> tuple[str, RecordInfo]:
         from concurrent.futures.process import BrokenProcessPool

@@ -546,7 +546,7 @@ def _client(config: FetchConfig, verify: bool = True) -> httpx.AsyncClient:
     )
 
 
-def _now() -> str:
+def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -561,11 +561,11 @@ async def fetch_site(target: str, config: FetchConfig | None = None, *, online_o
     try:
         mode, where = ("online", normalize_url(target)) if online_only else resolve_target(target)
     except FetchError as exc:
-        return RawSite(requested=target, start_url=target, error=exc.message, error_kind=exc.kind, fetched_at=_now(), mode="online")
+        return RawSite(requested=target, start_url=target, error=exc.message, error_kind=exc.kind, fetched_at=utc_now(), mode="online")
     if mode == "offline":
         raw = read_saved(target, Path(where), config)
     else:
-        raw = RawSite(requested=target, start_url=where, mode="online", fetched_at=_now())
+        raw = RawSite(requested=target, start_url=where, mode="online", fetched_at=utc_now())
         bare = "://" not in target.strip()
         try:
             await _fetch_online(raw, where, config, started + config.site_budget)
@@ -721,7 +721,7 @@ def _reason(status: int) -> str:
 
 def read_saved(target: str, path: Path, config: FetchConfig) -> RawSite:
     """A saved .html file, or a folder of saved pages of one site, checked offline."""
-    raw = RawSite(requested=target, start_url=path.as_uri(), mode="offline", fetched_at=_now())
+    raw = RawSite(requested=target, start_url=path.as_uri(), mode="offline", fetched_at=utc_now())
     raw.tls = TLSInfo(checked=False)
     raw.http_probe = HttpProbe(checked=False)
     if path.is_dir():

@@ -431,7 +431,7 @@ def _tokens(page: Page) -> _Tokens:
 _POSITIONS: "weakref.WeakKeyDictionary[Page, dict[str, list[int]]]" = weakref.WeakKeyDictionary()
 
 
-def _positions(page: Page, low: str, word: str) -> list[int]:
+def positions(page: Page, low: str, word: str) -> list[int]:
     """Where ``word`` occurs in the lower-cased text (cached per page: several rules ask for "prescri")."""
     cache = _POSITIONS.get(page)
     if cache is None:
@@ -452,7 +452,7 @@ def _positions(page: Page, low: str, word: str) -> list[int]:
 
 def _windows(page: Page, low: str, words: tuple[str, ...], reach: int) -> list[tuple[int, int]]:
     spans = sorted(
-        (max(0, i - reach), i + len(word) + reach) for word in words for i in _positions(page, low, word)
+        (max(0, i - reach), i + len(word) + reach) for word in words for i in positions(page, low, word)
     )
     merged: list[tuple[int, int]] = []
     for lo, hi in spans:

@@ -79,7 +79,6 @@ What to do
 from __future__ import annotations
 
 import re
-import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
@@ -93,8 +92,8 @@ from pharmcheck.rules._drugs import (
     WARNING,
     Phrase,
     context,
-    _tokens,
     lower_text,
+    positions,
     scan,
     sentence_bounds,
 )
@@ -440,16 +439,6 @@ def _names(codes) -> str:
     return ", ".join(sorted(_COUNTRY_NAME.get(c, c) for c in codes))
 
 
-_ADDRESSES: "weakref.WeakKeyDictionary[Page, list[Address]]" = weakref.WeakKeyDictionary()
-
-
-def _addresses(page: Page) -> list[Address]:
-    found = _ADDRESSES.get(page)
-    if found is None:
-        found = _ADDRESSES[page] = page_addresses(page)
-    return found
-
-
 @dataclass
 class _Location:
     countries: set[str]
@@ -462,7 +451,7 @@ def _locate(site: Site) -> _Location:
     streets: dict[str, Address] = {}
     boxes: dict[str, Address] = {}
     for page in site.pages:
-        for addr in _addresses(page):
+        for addr in page_addresses(page):
             if addr.country:
                 (streets if addr.kind == "street" else boxes).setdefault(addr.country, addr)
     chosen = streets or boxes
@@ -585,26 +574,10 @@ class _Hit(NamedTuple):
         return " ".join(self.match.string[self.start : self.end].split())
 
 
-_FIRST_WORD = re.compile(r"[a-z0-9]+")
-_KEYWORD_PLACES: "weakref.WeakKeyDictionary[Page, dict[str, list[int]]]" = weakref.WeakKeyDictionary()
-
-
 def _keyword_places(page: Page, low: str, word: str) -> list[int]:
-    """Where ``word`` starts a word in the page (the first and last MAX_PLACES // 2), found once per page."""
-    cache = _KEYWORD_PLACES.get(page)
-    if cache is None:
-        cache = _KEYWORD_PLACES[page] = {}
-    places = cache.get(word)
-    if places is None:
-        # Most keywords are absent from most pages: the page's sorted word list (shared with the other rules)
-        # says so in a microsecond, where a search through 100 KB of text costs ten.
-        first = _FIRST_WORD.search(word)
-        if first is not None and not _tokens(page).has_prefix(first.group(0).encode()):
-            places = []
-        else:
-            places = [i for i in keyword_positions(low, (word,), MAX_PLACES) if not (i and low[i - 1].isalpha())]
-        cache[word] = places
-    return places
+    """Where ``word`` starts a word in the page (the first and last MAX_PLACES // 2), from the per-page
+    positions that the other rules share (``_drugs.positions``)."""
+    return [i for i in head_and_tail(positions(page, low, word), MAX_PLACES) if not (i and low[i - 1].isalpha())]
 
 
 def _hits(page: Page, low: str, patterns: tuple[_Pattern, ...]) -> Iterator[_Hit]:
