@@ -15,6 +15,7 @@ Two parsing traps are defended here (each has a test):
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
@@ -167,6 +168,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
 class Link:
     url: str  # absolute, without fragment
     text: str  # link text, with the alt text of images inside it and the title attribute
+    start: int = -1  # where the link's own text sits in page.text (-1: it has none there)
+    end: int = -1
 
 
 @dataclass
@@ -176,6 +179,8 @@ class Form:
     fields: list[str]  # "type:name:autocomplete" of each input, lower case
     has_password: bool = False
     has_payment: bool = False  # card number, CVV, expiry
+    start: int = -1  # the form's range in page.text
+    end: int = -1
 
 
 @dataclass
@@ -185,9 +190,63 @@ class Image:
     link: str | None = None  # where the image links to, when inside <a>
 
 
+@dataclass
+class Block:
+    """An element of the page's structure and the range of page.text it holds.
+
+    ``kind`` says what the element is to a reader: ``row`` (a table row), ``cell``, ``item`` (a list item),
+    ``card`` (an article, or an element whose class or itemtype names a product or an offer), ``option``,
+    ``select``, ``form``, ``heading``, ``para``, ``chrome`` (navigation, header, footer, menus), ``box`` (any
+    other block). Blocks nest: ``parent`` is the index of the enclosing block, or -1.
+    """
+
+    kind: str
+    tag: str
+    start: int
+    end: int
+    parent: int
+    itemtype: str = ""  # schema.org type of an itemscope/typeof element ("Product", "Offer"), else ""
+    chrome: bool = False  # inside navigation, a header, a footer or a menu
+
+
+@dataclass
+class Control:
+    """A button or submit input, or a link, that acts on the shop: its text and where it sits in page.text."""
+
+    pos: int
+    text: str
+    kind: str  # button, submit, link
+
+
+@dataclass
+class Prop:
+    """A microdata or RDFa property (itemprop, property) or a price data attribute, and where it sits."""
+
+    name: str  # lower case: "price", "pricecurrency", "name", "data-price", ...
+    value: str
+    pos: int
+    block: int  # the itemscope block that holds it, or -1
+
+
 _WS = re.compile(r"\s+")
 _PAYMENT = re.compile(r"cc-?(number|csc|exp)|card.?(num|no\b)|cardnumber|cvv|cvc|security.?code|expir", re.I)
-_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object")
+_DROP_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "iframe", "object", "head"))
+_SKIP_TEXT_TAGS = frozenset(("title",))
+_ROLE_OF_TAG = {
+    "tr": "row", "td": "cell", "th": "cell", "li": "item", "dt": "item", "dd": "item", "article": "card",
+    "option": "option", "select": "select", "form": "form", "h1": "heading", "h2": "heading", "h3": "heading",
+    "h4": "heading", "h5": "heading", "h6": "heading", "p": "para", "blockquote": "para", "figcaption": "para",
+    "nav": "chrome", "header": "chrome", "footer": "chrome", "menu": "chrome", "aside": "box", "div": "box",
+    "section": "box", "main": "box", "table": "box", "tbody": "box", "thead": "box", "ul": "box", "ol": "box",
+    "dl": "box", "figure": "box", "fieldset": "box", "details": "box", "summary": "box", "address": "box",
+    "label": "box", "button": "box", "center": "box", "body": "box",
+}
+_PRODUCT_CLASS = re.compile(r"product|offer|item|card|goods|listing|package|pack|deal|price|tile", re.I)
+_CHROME_CLASS = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|header|footer|breadcrumbs?|topbar|sidebar)(?:$|[\s_-])", re.I)
+_PRICE_ATTR = re.compile(r"^data-(?:product-)?(?:price|sale-price|price-amount|amount|currency)$")
+MAX_BLOCKS = 50_000  # a hostile page cannot make the structure unbounded
+MAX_JSONLD = 20  # scripts read per page
+MAX_JSONLD_BYTES = 200_000  # each
 
 
 def join_url(base: str, href: str) -> str | None:
@@ -198,18 +257,15 @@ def join_url(base: str, href: str) -> str | None:
         return None
 
 
-def _ancestor(el, name: str, depth: int = 30):
-    parent = el.parent
-    while parent is not None and depth > 0:
-        if parent.name == name:
-            return parent
-        parent = parent.parent
-        depth -= 1
-    return None
-
-
 def _norm(text: str) -> str:
     return _WS.sub(" ", text).strip()
+
+
+def _classes(el) -> str:
+    cls = el.get("class")
+    if isinstance(cls, list):
+        cls = " ".join(cls)
+    return f"{cls or ''} {el.get('id') or ''}"[:300]
 
 
 class Page:
@@ -224,6 +280,7 @@ class Page:
         self.title = ""
         self.text = ""  # the visible text, white space folded to single spaces
         self.lines: list[str] = []  # the visible text in its blocks, one string per line
+        self.line_starts: list[int] = []  # where each line begins in self.text
         self.links: list[Link] = []
         self.forms: list[Form] = []
         self.images: list[Image] = []
@@ -232,68 +289,206 @@ class Page:
         self.encoding: str | None = None
         self.addresses: list[str] = []  # the text of each <address> element, its lines joined by ", "
         self.protected_emails: list[str] = []  # hex codes of e-mail addresses hidden by Cloudflare (data-cfemail)
+        self.blocks: list[Block] = []  # the page's structure, in document order (a parent before its children)
+        self.line_blocks: list[int] = []  # the innermost block of each line
+        self.controls: list[Control] = []  # buttons and submit inputs
+        self.props: list[Prop] = []  # microdata/RDFa properties and price data attributes
+        self.jsonld: list[Any] = []  # parsed JSON-LD scripts
         if raw.body and raw.is_html:
             self._parse(raw.body)
 
     def _parse(self, body: bytes) -> None:
-        from bs4 import BeautifulSoup, Tag  # imported here: keeps `pharmcheck --help` fast
+        from bs4 import BeautifulSoup, CData, NavigableString, Tag  # imported here: keeps `pharmcheck --help` fast
 
         html, self.encoding = decode_html(body, self.headers.get("content-type"))
         # A str, not bytes: bs4 must not guess an encoding again from the <meta> tag.
         soup = BeautifulSoup(html, "lxml")
         base = self.url
-        anchors: list[Tag] = []
-        images: list[Tag] = []
-        forms: dict[int, Form] = {}
-        inputs: list[Tag] = []
-        drop: list[Tag] = []
-        address_tags: list[Tag] = []
-        # One walk over the tree (each find_all is a walk of its own, and bs4 walks are slow).
-        for el in soup.descendants:
-            if not isinstance(el, Tag):
+        text_types = (NavigableString, CData)
+        has_body = soup.body is not None
+        lines = self.lines
+        line_starts = self.line_starts
+        line_blocks = self.line_blocks
+        blocks = self.blocks
+        size = 0  # length of the text so far
+        # The walk: one pass over the tree with an explicit stack (no recursion: a page may nest deeply).
+        # Each frame: (element, children iterator, first line index, block index or -1, on-exit action)
+        anchors: list[tuple[Any, int, list[str], int, int]] = []  # (tag, first line, image alts, end line, order)
+        anchor_stack: list[tuple[Any, int, list[str], int]] = []
+        images: list[tuple[Any, str | None]] = []
+        form_stack: list[Form] = []
+        scope_stack: list[int] = []  # itemscope blocks
+        block_stack: list[int] = []
+        address_first: list[int] = []
+        in_body = 0 if has_body else 1
+        order_counter = itertools.count()
+        chrome = 0
+        stack: list[tuple[Any, Any, int, int, str]] = [(soup, iter(soup.contents), 0, -1, "")]
+        while stack:
+            el, children, first_line, block, action = stack[-1]
+            node = next(children, None)
+            if node is None:
+                stack.pop()
+                # Leaving an element: close what it opened.
+                if block != -1:
+                    if len(lines) > first_line:
+                        blocks[block].start = line_starts[first_line]
+                        blocks[block].end = line_starts[-1] + len(lines[-1])
+                    else:
+                        blocks[block].start = blocks[block].end = size
+                    block_stack.pop()
+                for act in action.split(","):
+                    if act == "body":
+                        in_body -= 1
+                    elif act == "chrome":
+                        chrome -= 1
+                    elif act == "a":
+                        tag, a_first, alts, order = anchor_stack.pop()
+                        anchors.append((tag, a_first, alts, len(lines), order))
+                    elif act == "form":
+                        form = form_stack.pop()
+                        if len(lines) > first_line:
+                            form.start, form.end = line_starts[first_line], line_starts[-1] + len(lines[-1])
+                    elif act == "scope":
+                        scope_stack.pop()
+                    elif act == "address":
+                        start = address_first.pop()
+                        text = ", ".join(lines[start:])
+                        text = re.sub(r"\s*,(?:\s*,)+", ",", text).strip(" ,")
+                        if text:
+                            self.addresses.append(text[:1000])
                 continue
-            name = el.name
-            if name == "a":
-                if el.get("href") is not None:
-                    anchors.append(el)
-            elif name == "img":
-                images.append(el)
-            elif name in ("input", "select", "textarea"):
-                inputs.append(el)
-            elif name == "form":
-                forms[id(el)] = Form(
-                    action=join_url(base, str(el.get("action") or "")) or base,
-                    method=str(el.get("method") or "get").lower(),
-                    fields=[],
-                )
-            elif name == "meta":
-                key = str(el.get("name") or el.get("property") or "").strip().lower()
-                if key and el.get("content") is not None and key not in self.meta:
-                    self.meta[key] = _norm(str(el.get("content")))[:500]
-            elif name == "title" and not self.title:
-                self.title = _norm(el.get_text(" "))
-            elif name == "base" and el.get("href"):
-                base = join_url(self.url, str(el["href"])) or base
-            elif name == "html" and el.get("lang"):
-                self.lang = str(el.get("lang")).strip().lower()[:20]
-            elif name == "address":
-                address_tags.append(el)
-            elif name in _DROP_TAGS:
-                drop.append(el)
-            cfemail = el.get("data-cfemail")
+            if not isinstance(node, Tag):
+                if in_body and type(node) in text_types:
+                    for part in str(node).split("\n"):
+                        piece = _norm(part)
+                        if piece:
+                            start = size + 1 if lines else 0
+                            lines.append(piece)
+                            line_starts.append(start)
+                            line_blocks.append(block_stack[-1] if block_stack else -1)
+                            size = start + len(piece)
+                continue
+            name = node.name
+            if name == "script":
+                kind = str(node.get("type") or "").strip().lower()
+                if kind == "application/ld+json" and len(self.jsonld) < MAX_JSONLD:
+                    self._read_jsonld(node.string or "")
+                continue
+            if name == "title":
+                if not self.title:
+                    self.title = _norm(node.get_text(" "))
+                continue
+            if name == "meta":
+                key = str(node.get("name") or node.get("property") or node.get("http-equiv") or "").strip().lower()
+                if key and node.get("content") is not None and key not in self.meta:
+                    self.meta[key] = _norm(str(node.get("content")))[:500]
+                if node.get("itemprop") and node.get("content") is not None:
+                    self.props.append(Prop(str(node.get("itemprop")).strip().lower()[:40], _norm(str(node.get("content")))[:200],
+                                           size, scope_stack[-1] if scope_stack else -1))
+                continue
+            if name == "base" and node.get("href"):
+                base = join_url(self.url, str(node["href"])) or base
+                continue
+            if name in _DROP_TAGS and name != "head":
+                continue
+            if name == "html" and node.get("lang"):
+                self.lang = str(node.get("lang")).strip().lower()[:20]
+            cfemail = node.get("data-cfemail")
             if cfemail:
                 self.protected_emails.append(str(cfemail))
-        for el in drop:
-            el.decompose()
-        for el in address_tags:
-            if not el.decomposed:
-                text = ", ".join(_norm(t) for t in el.stripped_strings)
-                text = re.sub(r"\s*,(?:\s*,)+", ",", text).strip(" ,")
-                if text:
-                    self.addresses.append(text[:1000])
-        for a in anchors:
-            if a.decomposed:
+            actions: list[str] = []
+            if name == "body":
+                in_body += 1
+                actions.append("body")
+            # What this element is to a reader.
+            role = _ROLE_OF_TAG.get(name)
+            classes = None
+            itemtype = ""
+            if node.get("itemscope") is not None or node.get("typeof"):
+                itemtype = str(node.get("itemtype") or node.get("typeof") or "").rsplit("/", 1)[-1].rsplit(":", 1)[-1][:40]
+                role = "card" if itemtype.lower() in ("product", "offer", "drug", "aggregateoffer", "") else (role or "box")
+            if role in ("box", "item", "cell", "card") or (role is None and name in ("span", "a")):
+                classes = _classes(node)
+                aria = str(node.get("role") or "").lower()
+                if _CHROME_CLASS.search(classes) or aria in ("navigation", "menu", "menubar", "banner", "contentinfo"):
+                    role = "chrome"
+                elif role == "box" and _PRODUCT_CLASS.search(classes):
+                    role = "card"
+            if role == "chrome":
+                chrome += 1
+                actions.append("chrome")
+            new_block = -1
+            if role is not None and in_body and len(blocks) < MAX_BLOCKS:
+                new_block = len(blocks)
+                blocks.append(Block(role, name, size, size, block_stack[-1] if block_stack else -1, itemtype, chrome > 0))
+                block_stack.append(new_block)
+            if itemtype or node.get("itemscope") is not None:
+                scope_stack.append(new_block)
+                actions.append("scope")
+            prop = node.get("itemprop") or node.get("property")
+            if prop and in_body:
+                value = node.get("content")
+                if value is None and name in ("a", "link"):
+                    value = node.get("href")
+                if value is None:
+                    value = node.get_text(" ")[:300] if name != "body" else ""
+                self.props.append(Prop(str(prop).strip().lower().rsplit(":", 1)[-1][:40], _norm(str(value))[:200], size,
+                                       scope_stack[-1] if scope_stack and scope_stack[-1] != new_block else
+                                       (scope_stack[-2] if len(scope_stack) > 1 else -1)))
+            for attr in node.attrs:
+                if attr.startswith("data-") and _PRICE_ATTR.match(attr):
+                    self.props.append(Prop(attr, _norm(str(node.attrs[attr]))[:60], size, new_block))
+            if name == "a" and node.get("href") is not None:
+                anchor_stack.append((node, len(lines), [], next(order_counter)))
+                actions.append("a")
+            elif name == "img":
+                images.append((node, None))
+                if anchor_stack:
+                    anchor_stack[-1][2].append(str(node.get("alt") or ""))
+                    images[-1] = (node, str(anchor_stack[-1][0].get("href") or ""))
+            elif name == "form":
+                form = Form(action=join_url(base, str(node.get("action") or "")) or base,
+                            method=str(node.get("method") or "get").lower(), fields=[])
+                self.forms.append(form)
+                form_stack.append(form)
+                actions.append("form")
+            elif name in ("input", "select", "textarea", "button"):
+                itype = str(node.get("type") or ("submit" if name == "button" else name)).lower()
+                if name == "button" or itype in ("submit", "button", "image"):
+                    label = _norm(str(node.get("value") or node.get("aria-label") or node.get("title") or node.get("alt") or ""))
+                    if name == "button":
+                        label = _norm(node.get_text(" ")[:200] + " " + label)
+                    if label:
+                        self.controls.append(Control(size, label[:120], "button" if name == "button" else "submit"))
+                if form_stack and itype != "hidden" and name != "button":
+                    form = form_stack[-1]
+                    fname = str(node.get("name") or node.get("id") or "").lower()
+                    auto = str(node.get("autocomplete") or "").lower()
+                    form.fields.append(f"{itype}:{fname}:{auto}")
+                    form.has_password |= itype == "password"
+                    form.has_payment |= bool(_PAYMENT.search(fname) or _PAYMENT.search(auto))
+            elif name == "address":
+                address_first.append(len(lines))
+                actions.append("address")
+            if name in ("input", "img", "br", "hr", "meta", "link"):
+                if new_block != -1:
+                    block_stack.pop()
+                    blocks[new_block].start = blocks[new_block].end = size
+                while actions:
+                    act = actions.pop()
+                    if act == "chrome":
+                        chrome -= 1
+                    elif act == "scope":
+                        scope_stack.pop()
+                    elif act == "a":
+                        tag, a_first, alts, order = anchor_stack.pop()
+                        anchors.append((tag, a_first, alts, len(lines), order))
                 continue
+            stack.append((node, iter(node.contents), len(lines), new_block, ",".join(actions)))
+        self.text = " ".join(lines)
+        anchors.sort(key=lambda entry: entry[4])  # document order (nested anchors close inside out)
+        for a, a_first, alts, a_end, _order in anchors:
             href = str(a["href"]).strip()
             if not href or href.startswith(("javascript:", "data:")):
                 continue
@@ -302,37 +497,41 @@ class Page:
             url = href if href.startswith(("tel:", "mailto:")) else join_url(base, href)
             if url is None:
                 continue
-            text = a.get_text(" ")
-            extra = [str(img.get("alt") or "") for img in a.find_all("img")] if a.find("img") is not None else []
+            own = " ".join(lines[a_first:a_end])
+            extra = [alt for alt in alts]
             if a.get("title"):
                 extra.append(str(a.get("title")))
-            self.links.append(Link(url=url, text=_norm(" ".join([text, *extra]))))
-        for img in images:
-            if img.decomposed:
-                continue
-            parent_a = _ancestor(img, "a")
-            link = None
-            if parent_a is not None and parent_a.get("href"):
-                link = join_url(base, str(parent_a["href"]))
+            start = line_starts[a_first] if a_end > a_first else -1
+            end = line_starts[a_end - 1] + len(lines[a_end - 1]) if a_end > a_first else -1
+            self.links.append(Link(url=url, text=_norm(" ".join([own, *extra])), start=start, end=end))
+        for img, href in images:
+            link = join_url(base, href) if href else None
             src = join_url(base, str(img.get("src") or "")) or ""
             self.images.append(Image(src=src, alt=_norm(str(img.get("alt") or "")), link=link))
-        for inp in inputs:
-            form_tag = _ancestor(inp, "form")
-            if form_tag is None or id(form_tag) not in forms:
-                continue
-            itype = str(inp.get("type") or inp.name).lower()
-            if itype == "hidden":
-                continue
-            form = forms[id(form_tag)]
-            name = str(inp.get("name") or inp.get("id") or "").lower()
-            auto = str(inp.get("autocomplete") or "").lower()
-            form.fields.append(f"{itype}:{name}:{auto}")
-            form.has_password |= itype == "password"
-            form.has_payment |= bool(_PAYMENT.search(name) or _PAYMENT.search(auto))
-        self.forms = list(forms.values())
-        body_tag = soup.body or soup
-        self.lines = [line for line in (_norm(s) for s in body_tag.get_text("\n").split("\n")) if line]
-        self.text = " ".join(self.lines)
+
+    def _read_jsonld(self, raw: str) -> None:
+        import json
+
+        raw = raw.strip()
+        if not raw or len(raw) > MAX_JSONLD_BYTES:
+            return
+        try:
+            self.jsonld.append(json.loads(raw))
+        except (ValueError, RecursionError):
+            return  # broken JSON-LD is common and says nothing
+
+    def block_at(self, start: int, end: int | None = None) -> int:
+        """The innermost block that holds ``page.text[start:end]``, or -1."""
+        import bisect
+
+        end = start if end is None else end
+        i = bisect.bisect_right(self.line_starts, start) - 1
+        if i < 0 or i >= len(self.line_blocks):
+            return -1
+        b = self.line_blocks[i]
+        while b != -1 and self.blocks[b].end < end:
+            b = self.blocks[b].parent
+        return b
 
     # -- searching -------------------------------------------------------------------------
 
