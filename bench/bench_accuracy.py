@@ -77,8 +77,23 @@ def main() -> None:
             print(f"{kind}: {right}/{len(subset)} verdicts as labelled")
     confusion = Counter((r[2], r[3]) for r in rows)
     print("\nconfusion (expected -> got): " + "; ".join(f"{e} -> {g}: {n}" for (e, g), n in sorted(confusion.items())))
-    dangerous = [r for r in rows if r[2] == "likely-rogue" and r[3] == "likely-legitimate"]
-    print(f"rogue sites called likely legitimate: {len(dangerous)}")
+    for kind in ("fixture", "example", "real"):
+        subset = [r for r in rows if r[0] == kind]
+        if not subset:
+            continue
+        # Dangerous misses leave a buyer unwarned: a rogue page called "likely legitimate" or "not an online
+        # pharmacy". False alarms wrong a lawful pharmacy: a legitimate page called "likely rogue".
+        dangerous = [r for r in subset if r[2] == "likely-rogue" and r[3] in ("likely-legitimate", "not-a-pharmacy")]
+        false_alarms = [r for r in subset if r[2] == "likely-legitimate" and r[3] == "likely-rogue"]
+        print(f"{kind}: dangerous misses {len(dangerous)}" + "".join(f"\n    {r[1]}: {r[3]}" for r in dangerous))
+        print(f"{kind}: false alarms {len(false_alarms)}" + "".join(f"\n    {r[1]}: {r[3]}" for r in false_alarms))
+    real = [r for r in rows if r[0] == "real"]
+    if real:
+        print("\nreal pages, confusion (rows: label, columns: verdict)")
+        verdicts = ("likely-legitimate", "caution", "likely-rogue", "not-a-pharmacy", "could-not-check")
+        print(f"{'':<18}" + "".join(f"{v[:14]:>16}" for v in verdicts))
+        for label in ("likely-legitimate", "likely-rogue", "not-a-pharmacy"):
+            print(f"{label:<18}" + "".join(f"{sum(1 for r in real if r[2] == label and r[3] == v):>16}" for v in verdicts))
 
 
 if __name__ == "__main__":

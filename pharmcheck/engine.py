@@ -54,9 +54,28 @@ def run_rules(site: Site) -> list[dict[str, Any]]:
     return results
 
 
+def is_pharmacy(site: Site) -> bool:
+    """The gate's typed answer. When the gate itself fails, the site is graded as a pharmacy: a wrong
+    "not a pharmacy" would leave the buyer unwarned."""
+    from pharmcheck.rules import gate_answer
+
+    try:
+        return gate_answer(site).is_pharmacy
+    except Exception:
+        return True
+
+
+def _mixed(site: Site) -> bool:
+    from pharmcheck.rules import gate_answer
+
+    try:
+        return bool(gate_answer(site).mixed)
+    except Exception:
+        return False
+
+
 def analyze(raw: RawSite) -> dict[str, Any]:
     """Parse, judge and grade a gathered site; never raises for the site's faults."""
-    from pharmcheck.rules import GATE
 
     if raw.error is not None:
         return build_report(raw, None, [], {"verdict": "could-not-check", "score": None, "critical": []})
@@ -70,11 +89,13 @@ def analyze(raw: RawSite) -> dict[str, Any]:
         raw.error_kind = "empty-page"
         return build_report(raw, site, [], {"verdict": "could-not-check", "score": None, "critical": []})
     results = run_rules(site)
-    gate = next((r for r in results if r["id"] == GATE), None)
-    if gate is not None and any(f["outcome"] == f"{GATE}-not-detected" for f in gate["findings"]):
-        graded = {"verdict": "not-a-pharmacy", "score": None, "critical": []}
+    if is_pharmacy(site):
+        graded = score_site(results)  # the gate's own weight is 0; its mixed-signs mark still caps the verdict
+        if graded["verdict"] == "likely-rogue" and not graded["critical"] and _mixed(site):
+            # Mixed signs and no red flag: what is missing may be missing because this is no shop at all.
+            graded = {**graded, "verdict": "caution"}
     else:
-        graded = score_site([r for r in results if r["id"] != GATE])
+        graded = {"verdict": "not-a-pharmacy", "score": None, "critical": []}
     return build_report(raw, site, results, graded)
 
 

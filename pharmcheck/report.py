@@ -17,7 +17,7 @@ from .scoring import ADVICE, SCORING_VERSION, VERDICTS
 if TYPE_CHECKING:
     from .site import RawSite, Site
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DISCLAIMER = (
     "pharmcheck reports risk signals found on the pages it read; it does not certify a pharmacy. "
     "A good result is not proof of legitimacy: check the pharmacy's licence with your regulator."

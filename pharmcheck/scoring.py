@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SCORING_VERSION = "1"
+SCORING_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ RULE_WEIGHTS: dict[str, float] = {
     "https": 15,
     "prices": 15,
     "cross-border": 10,
+    "medicines": 0,  # its marks cap the verdict; a clean list proves too little to add to the score
 }
 
 LIKELY_LEGITIMATE_AT = 75  # score >= this and no critical flag
@@ -46,6 +47,7 @@ OUTCOMES: dict[str, Grade] = {
     # online-pharmacy (the gate)
     "online-pharmacy-detected": G(None),
     "online-pharmacy-not-detected": G(None),
+    "online-pharmacy-mixed-signs": G(None, at_most_caution=True),
     # prescription
     "prescription-required": G(1.0),
     "prescription-regulated-online-consultation": G(0.9),
@@ -106,6 +108,12 @@ OUTCOMES: dict[str, Grade] = {
     "cross-border-foreign-sourcing": G(0.3, at_most_caution=True),
     "cross-border-none": G(None),
     "cross-border-not-applicable": G(None),
+    # medicines
+    "medicines-unauthorised-offered": G(0.0, critical=True),
+    "medicines-unauthorised-named": G(0.2, at_most_caution=True),
+    "medicines-controlled-offered": G(0.3, at_most_caution=True),
+    "medicines-none-flagged": G(None),
+    "medicines-not-applicable": G(None),
 }
 
 VERDICTS: dict[str, dict[str, str]] = {

@@ -19,6 +19,7 @@ RULE_MODULES: tuple[str, ...] = (
     "pharmacist",
     "prices",
     "cross_border",
+    "medicines",
 )
 GATE = "online-pharmacy"
 
@@ -37,3 +38,10 @@ def get_rule(rule_id: str) -> ModuleType:
             return module
     known = ", ".join(m.ID for m in load_rules())
     raise UnknownRule(f"unknown rule {rule_id!r} (known rules: {known})")
+
+
+def gate_answer(site):  # -> online_pharmacy.Detection
+    """Is the site an online pharmacy? The gate's typed answer, computed once per site."""
+    from pharmcheck.rules import online_pharmacy
+
+    return online_pharmacy.detect(site)

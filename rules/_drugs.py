@@ -3,14 +3,12 @@
 Shared by the ``online-pharmacy`` gate, the ``prescription`` rule and any rule that needs to know which
 prescription drugs a site sells (prices, for one). Three jobs:
 
-* The vocabulary: :data:`DRUGS`, brand and generic names of prescription-only medicines that online
-  shops sell (erectile dysfunction, opioids, benzodiazepines, sleeping pills, stimulants, antibiotics,
-  antivirals, statins, diabetes and weight-loss injections, hair loss, acne, antidepressants, steroids,
-  ...). Each name maps to a :class:`Drug` with its generic name and whether it is a controlled substance
-  (US DEA schedules II-V or the UK Misuse of Drugs Act). Names that are also common words or other
-  products are left out on purpose (``Soma``, ``Sonata``, ``Actos``, ``Norco``, ``Cipro``, ``Yasmin``), as
-  are medicines sold over the counter in the US or UK (naloxone, omeprazole, orlistat 60 mg as Alli,
-  minoxidil, plain ``insulin``, ``HGH`` "boosters", vet ivermectin).
+* The vocabulary: :data:`DRUGS`, the prescription-only names of the one medicine table
+  (:mod:`pharmcheck.rules._medicines`, ``rules/data/medicines.json``), each as a :class:`Drug` with its
+  generic name and whether it is a controlled substance. No rule holds a list of medicine names of its
+  own: a test fails when one does. Names the table marks ambiguous (``Soma``, ``Cipro``, ``Norco``) are
+  left to the structured offers of :mod:`pharmcheck.facts`, which count them only beside a strength, a
+  price or a cart control.
 * Finding mentions fast: one compiled regular expression, built as a prefix tree so that it scans a page
   in one pass, with word boundaries (``Viagra`` matches, ``Viagrafix`` does not).
 * Telling an *offer* from a *mention*. A drug name counts as offered for sale only with a sale signal
@@ -38,191 +36,9 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from pharmcheck.site import Page, Site
 
 # ----------------------------------------------------------------------------------------------
-# The vocabulary
-#
-# group | generic name | controlled (C = controlled substance) | names matched (brand and generic)
-# A generic that is also sold over the counter under that name is left out of the names (orlistat).
-
-_TABLE = """
-erectile dysfunction | sildenafil | - | sildenafil, Viagra, Revatio, Kamagra, Cenforce, Fildena, Silagra, Suhagra, Malegra, Eriacta, Filagra, Caverta, Zenegra
-erectile dysfunction | tadalafil | - | tadalafil, Cialis, Tadacip, Tadalis, Vidalista, Apcalis, Tadora, Adcirca
-erectile dysfunction | vardenafil | - | vardenafil, Levitra, Staxyn, Vivanza
-erectile dysfunction | avanafil | - | avanafil, Stendra, Spedra
-erectile dysfunction | dapoxetine | - | dapoxetine, Priligy
-opioid | oxycodone | C | oxycodone, OxyContin, Percocet, Roxicodone, Oxynorm
-opioid | hydrocodone | C | hydrocodone, Vicodin, Lortab, Hysingla
-opioid | tramadol | C | tramadol, Ultram, Ultracet, Zydol
-opioid | codeine | C | codeine, co-codamol
-opioid | morphine | C | morphine, MS Contin
-opioid | fentanyl | C | fentanyl, Duragesic
-opioid | hydromorphone | C | hydromorphone, Dilaudid
-opioid | oxymorphone | C | oxymorphone, Opana
-opioid | tapentadol | C | tapentadol, Nucynta
-opioid | methadone | C | methadone
-opioid | buprenorphine | C | buprenorphine, Subutex, Suboxone
-benzodiazepine | alprazolam | C | alprazolam, Xanax
-benzodiazepine | diazepam | C | diazepam, Valium
-benzodiazepine | lorazepam | C | lorazepam, Ativan
-benzodiazepine | clonazepam | C | clonazepam, Klonopin, Rivotril
-benzodiazepine | temazepam | C | temazepam, Restoril
-benzodiazepine | triazolam | C | triazolam, Halcion
-benzodiazepine | chlordiazepoxide | C | chlordiazepoxide, Librium
-benzodiazepine | oxazepam | C | oxazepam
-benzodiazepine | bromazepam | C | bromazepam, Lexotan, Lexotanil
-benzodiazepine | nitrazepam | C | nitrazepam, Mogadon
-benzodiazepine | etizolam | C | etizolam
-benzodiazepine | flunitrazepam | C | flunitrazepam, Rohypnol
-sleep | zolpidem | C | zolpidem, Ambien, Stilnox
-sleep | zopiclone | C | zopiclone, Imovane
-sleep | eszopiclone | C | eszopiclone, Lunesta
-sleep | zaleplon | C | zaleplon
-stimulant | amphetamine | C | Adderall, amphetamine, dextroamphetamine, Dexedrine
-stimulant | lisdexamfetamine | C | lisdexamfetamine, Vyvanse, Elvanse
-stimulant | methylphenidate | C | methylphenidate, Ritalin, Concerta
-stimulant | dexmethylphenidate | C | dexmethylphenidate, Focalin
-stimulant | modafinil | C | modafinil, Provigil, Modalert, Modvigil
-stimulant | armodafinil | C | armodafinil, Nuvigil, Waklert, Artvigil
-weight loss | phentermine | C | phentermine, Adipex, Duromine, Lomaira
-weight loss | phentermine/topiramate | C | Qsymia
-weight loss | sibutramine | C | sibutramine, Reductil
-weight loss | orlistat | - | Xenical
-weight loss | naltrexone/bupropion | - | Contrave, Mysimba
-diabetes and weight loss | semaglutide | - | semaglutide, Ozempic, Wegovy, Rybelsus
-diabetes and weight loss | tirzepatide | - | tirzepatide, Mounjaro, Zepbound
-diabetes and weight loss | liraglutide | - | liraglutide, Victoza, Saxenda
-diabetes | dulaglutide | - | dulaglutide, Trulicity
-diabetes | exenatide | - | exenatide, Byetta, Bydureon
-diabetes | metformin | - | metformin, Glucophage
-diabetes | glipizide | - | glipizide, Glucotrol
-diabetes | glimepiride | - | glimepiride, Amaryl
-diabetes | sitagliptin | - | sitagliptin, Januvia, Janumet
-diabetes | empagliflozin | - | empagliflozin, Jardiance
-diabetes | dapagliflozin | - | dapagliflozin, Farxiga, Forxiga
-diabetes | canagliflozin | - | canagliflozin, Invokana
-diabetes | pioglitazone | - | pioglitazone
-diabetes | insulin glargine | - | insulin glargine, Lantus, Toujeo, Basaglar
-diabetes | insulin detemir | - | insulin detemir, Levemir
-diabetes | insulin lispro | - | insulin lispro, Humalog
-diabetes | insulin aspart | - | insulin aspart, Novolog, NovoRapid
-diabetes | insulin degludec | - | insulin degludec, Tresiba
-cholesterol | atorvastatin | - | atorvastatin, Lipitor
-cholesterol | rosuvastatin | - | rosuvastatin, Crestor
-cholesterol | simvastatin | - | simvastatin, Zocor
-cholesterol | pravastatin | - | pravastatin, Pravachol
-cholesterol | lovastatin | - | lovastatin, Mevacor
-cholesterol | pitavastatin | - | pitavastatin, Livalo
-cholesterol | ezetimibe | - | ezetimibe, Zetia, Ezetrol
-heart and blood pressure | amlodipine | - | amlodipine, Norvasc
-heart and blood pressure | lisinopril | - | lisinopril, Zestril, Prinivil
-heart and blood pressure | losartan | - | losartan, Cozaar
-heart and blood pressure | valsartan | - | valsartan, Diovan
-heart and blood pressure | metoprolol | - | metoprolol, Lopressor, Toprol
-heart and blood pressure | atenolol | - | atenolol, Tenormin
-heart and blood pressure | propranolol | - | propranolol, Inderal
-heart and blood pressure | carvedilol | - | carvedilol, Coreg
-heart and blood pressure | furosemide | - | furosemide, Lasix
-heart and blood pressure | hydrochlorothiazide | - | hydrochlorothiazide
-heart and blood pressure | spironolactone | - | spironolactone, Aldactone
-heart and blood pressure | clopidogrel | - | clopidogrel, Plavix
-heart and blood pressure | warfarin | - | warfarin, Coumadin
-heart and blood pressure | apixaban | - | apixaban, Eliquis
-heart and blood pressure | rivaroxaban | - | rivaroxaban, Xarelto
-antibiotic | amoxicillin | - | amoxicillin, Amoxil
-antibiotic | amoxicillin/clavulanate | - | Augmentin, co-amoxiclav
-antibiotic | azithromycin | - | azithromycin, Zithromax, Z-Pak
-antibiotic | doxycycline | - | doxycycline, Vibramycin
-antibiotic | ciprofloxacin | - | ciprofloxacin
-antibiotic | levofloxacin | - | levofloxacin, Levaquin
-antibiotic | cephalexin | - | cephalexin, cefalexin, Keflex
-antibiotic | clindamycin | - | clindamycin, Cleocin
-antibiotic | metronidazole | - | metronidazole, Flagyl
-antibiotic | sulfamethoxazole/trimethoprim | - | Bactrim, Septra, co-trimoxazole
-antibiotic | nitrofurantoin | - | nitrofurantoin, Macrobid, Macrodantin
-antibiotic | clarithromycin | - | clarithromycin, Biaxin
-antibiotic | minocycline | - | minocycline, Minocin
-antiviral | valacyclovir | - | valacyclovir, valaciclovir, Valtrex
-antiviral | famciclovir | - | famciclovir, Famvir
-antiviral | oseltamivir | - | oseltamivir, Tamiflu
-antiviral | nirmatrelvir/ritonavir | - | Paxlovid
-antiviral | emtricitabine/tenofovir | - | emtricitabine, Truvada, Descovy
-antiparasitic | ivermectin (human) | - | Stromectol
-antimalarial | hydroxychloroquine | - | hydroxychloroquine, Plaquenil
-antimalarial | atovaquone/proguanil | - | Malarone
-hair loss | finasteride | - | finasteride, Propecia, Proscar, Finpecia
-hair loss | dutasteride | - | dutasteride, Avodart
-acne | isotretinoin | - | isotretinoin, Accutane, Roaccutane, Absorica, Claravis, Isotroin
-acne | tretinoin | - | tretinoin, Retin-A
-antidepressant | sertraline | - | sertraline, Zoloft, Lustral
-antidepressant | fluoxetine | - | fluoxetine, Prozac
-antidepressant | paroxetine | - | paroxetine, Paxil, Seroxat
-antidepressant | citalopram | - | citalopram, Celexa, Cipramil
-antidepressant | escitalopram | - | escitalopram, Lexapro, Cipralex
-antidepressant | venlafaxine | - | venlafaxine, Effexor
-antidepressant | duloxetine | - | duloxetine, Cymbalta
-antidepressant | bupropion | - | bupropion, Wellbutrin, Zyban
-antidepressant | mirtazapine | - | mirtazapine, Remeron
-antidepressant | trazodone | - | trazodone, Desyrel
-antidepressant | amitriptyline | - | amitriptyline, Elavil
-antidepressant | vortioxetine | - | vortioxetine, Trintellix, Brintellix
-psychiatric | quetiapine | - | quetiapine, Seroquel
-psychiatric | aripiprazole | - | aripiprazole, Abilify
-psychiatric | olanzapine | - | olanzapine, Zyprexa
-psychiatric | risperidone | - | risperidone, Risperdal
-psychiatric | lamotrigine | - | lamotrigine, Lamictal
-psychiatric | buspirone | - | buspirone, Buspar
-pain and muscle | carisoprodol | C | carisoprodol
-pain and muscle | pregabalin | C | pregabalin, Lyrica
-pain and muscle | gabapentin | - | gabapentin, Neurontin
-pain and muscle | butalbital | C | butalbital, Fioricet, Fiorinal
-pain and muscle | cyclobenzaprine | - | cyclobenzaprine, Flexeril
-pain and muscle | tizanidine | - | tizanidine, Zanaflex
-pain and muscle | methocarbamol | - | methocarbamol, Robaxin
-pain and muscle | baclofen | - | baclofen, Lioresal
-pain and muscle | celecoxib | - | celecoxib, Celebrex
-pain and muscle | meloxicam | - | meloxicam, Mobic
-migraine | sumatriptan | - | sumatriptan, Imitrex, Imigran
-migraine | rizatriptan | - | rizatriptan, Maxalt
-migraine | zolmitriptan | - | zolmitriptan, Zomig
-corticosteroid | prednisone | - | prednisone, Deltasone
-corticosteroid | prednisolone | - | prednisolone
-corticosteroid | dexamethasone | - | dexamethasone, Decadron
-corticosteroid | methylprednisolone | - | methylprednisolone, Medrol
-anabolic steroid | testosterone | C | testosterone cypionate, testosterone enanthate, testosterone propionate, testosterone undecanoate, AndroGel, Depo-Testosterone, Sustanon
-anabolic steroid | nandrolone | C | nandrolone, Deca-Durabolin
-anabolic steroid | oxandrolone | C | oxandrolone, Anavar
-anabolic steroid | stanozolol | C | stanozolol, Winstrol
-anabolic steroid | methandrostenolone | C | methandrostenolone, methandienone, Dianabol
-anabolic steroid | trenbolone | C | trenbolone
-performance | clenbuterol | - | clenbuterol
-performance | somatropin | - | somatropin, Genotropin, Norditropin, Humatrope, Omnitrope
-hormone | anastrozole | - | anastrozole, Arimidex
-hormone | letrozole | - | letrozole, Femara
-hormone | tamoxifen | - | tamoxifen, Nolvadex
-hormone | clomiphene | - | clomiphene, clomifene, Clomid
-hormone | estradiol | - | estradiol, Estrace
-hormone | conjugated estrogens | - | Premarin
-hormone | medroxyprogesterone | - | medroxyprogesterone, Provera, Depo-Provera
-hormone | levothyroxine | - | levothyroxine, Synthroid, Eltroxin
-contraceptive | levonorgestrel/ethinylestradiol | - | Microgynon, Rigevidon, Loestrin
-contraceptive | desogestrel | - | desogestrel, Cerazette
-respiratory | fluticasone/salmeterol | - | Advair, Seretide
-respiratory | salbutamol | - | albuterol, salbutamol, Ventolin, ProAir
-respiratory | budesonide/formoterol | - | Symbicort
-respiratory | montelukast | - | montelukast, Singulair
-respiratory | tiotropium | - | tiotropium, Spiriva
-stomach | pantoprazole | - | pantoprazole, Protonix
-stomach | ondansetron | - | ondansetron, Zofran
-abortion | misoprostol | - | misoprostol, Cytotec
-abortion | mifepristone | - | mifepristone, Mifeprex
-smoking | varenicline | - | varenicline, Chantix, Champix
-eyes | bimatoprost | - | bimatoprost, Latisse, Lumigan
-gout | allopurinol | - | allopurinol, Zyloprim
-gout | colchicine | - | colchicine, Colcrys
-anxiety | hydroxyzine | - | hydroxyzine, Atarax
-addiction | disulfiram | - | disulfiram, Antabuse
-addiction | naltrexone | - | naltrexone
-"""
-
+# The vocabulary: the prescription-only names of the one medicine table (rules/_medicines.py). Names
+# marked ambiguous there ("Soma", "Cipro") are left to the structured offers of pharmcheck.facts, which
+# count them only beside a strength, a price or a cart control.
 
 @dataclass(frozen=True)
 class Drug:
@@ -238,12 +54,13 @@ def _key(name: str) -> str:
 
 
 def _load() -> dict[str, Drug]:
+    from pharmcheck.rules import _medicines
+
     drugs: dict[str, Drug] = {}
-    for line in _TABLE.strip().splitlines():
-        group, generic, controlled, names = (part.strip() for part in line.split("|"))
-        for name in names.split(","):
-            name = name.strip()
-            drugs[_key(name)] = Drug(name=name, generic=generic, controlled=controlled == "C", group=group)
+    for med in _medicines.table().medicines.values():
+        if med.ambiguous or not med.prescription_only or med.sold_without_prescription_in(("us", "uk")):
+            continue  # a name also sold over the counter in the US or the UK says nothing of a pharmacy
+        drugs[_key(med.name)] = Drug(name=med.name, generic=med.generic, controlled=med.controlled, group=med.group)
     return drugs
 
 
@@ -956,3 +773,13 @@ def offered_names(offers: list[Offer]) -> list[str]:
         if d.name not in out:
             out[d.name] = d.name if d.name.lower() == d.generic else f"{d.name} ({d.generic})"
     return list(out.values())
+
+
+def link_and_form_offers(page: Page) -> list[Offer]:
+    """Product links ("Buy Xanax" -> /product/xanax) and add-to-cart forms on a drug's page."""
+    return _form_offers(page) + _link_offers(page)
+
+
+def text_offers(page: Page, done: set[str]) -> list[Offer]:
+    """Offers in the running text, for drugs not in ``done`` (generic names that already have a strong offer)."""
+    return _text_offers(page, done)

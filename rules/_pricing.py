@@ -48,7 +48,6 @@ from typing import Any
 
 from price_parser import Price
 
-REFERENCE_PATH = Path(__file__).resolve().parent / "data" / "reference_prices.json"
 
 # Approximate value in USD of one unit of each currency (fixed; 2023-2024 rates, rounded). Good enough
 # for a floor check whose thresholds sit a factor of 4 to 20 below the reference.
@@ -65,17 +64,6 @@ PAIR_TOLERANCE = 0.2  # unit price x quantity may differ from the pack price by 
 
 # Names a shop may use that have no reference price (no data for them, see rules/data/README.md):
 # recognised so that their offers are not given to another drug named earlier on the page.
-UNREFERENCED = {
-    "tadalafil": "tadalafil", "generic cialis": "tadalafil", "vidalista": "tadalafil", "tadacip": "tadalafil",
-    "tadalis": "tadalafil", "tadarise": "tadalafil", "apcalis": "tadalafil", "tadora": "tadalafil",
-    "vardenafil": "vardenafil", "generic levitra": "vardenafil", "valif": "vardenafil", "snovitra": "vardenafil",
-    "zhewitra": "vardenafil", "filitra": "vardenafil", "avanafil": "avanafil", "stendra": "avanafil",
-    "dapoxetine": "dapoxetine", "priligy": "dapoxetine", "super p-force": "sildenafil/dapoxetine",
-    "pregabalin": "pregabalin", "tapentadol": "tapentadol", "varenicline": "varenicline",
-    "orlistat": "orlistat", "sitagliptin": "sitagliptin", "phentermine": "phentermine", "adipex": "phentermine",
-    "semaglutide": "semaglutide", "ozempic": "semaglutide", "wegovy": "semaglutide", "rybelsus": "semaglutide",
-    "tirzepatide": "tirzepatide", "mounjaro": "tirzepatide",
-}  # fmt: skip
 
 _UNIT_WORDS = r"pills?|tablets?|tabs?|capsules?|caps?|softgels?|units?|doses?|pcs|pieces?|count|ct"
 _CODES = r"usd|eur|gbp|cad|aud"
@@ -207,18 +195,26 @@ class Reference:
 
 @lru_cache(maxsize=4)
 def load_reference(path: str | None = None) -> Reference:
-    """Load the reference table (cached): the committed JSON, or another file of the same shape."""
-    table = json.loads(Path(path or REFERENCE_PATH).read_text(encoding="utf-8"))
-    drugs = table["drugs"]
+    """The reference prices and the names that stand for them, from the one medicine table (cached).
+
+    Each name of ``rules/data/medicines.json`` maps to its ``price_entry``, or to ``"?molecule"`` when no
+    price is known for it (it is then recognised as a medicine, never compared). ``path`` reads another
+    table of the medicine table's shape.
+    """
+    from pharmcheck.rules import _medicines
+
+    medicines = _medicines.load(path)
+    drugs = medicines.raw["prices"]
+    table = {**medicines.raw.get("prices_meta", {}), "drugs": drugs}
     alias: dict[str, str] = {}
     generic_entry: dict[str, str] = {}
-    for name, entry in drugs.items():
-        for a in entry["aliases"]:
-            alias[a] = name
+    for name, entry in sorted(drugs.items()):
         if entry["kind"] == "generic":
             generic_entry.setdefault(entry["generic"], name)
-    for a, molecule in UNREFERENCED.items():
-        alias.setdefault(a, "?" + molecule)
+    for med in medicines.medicines.values():
+        if med.ambiguous and med.price_entry is None or med.kind == "variant":
+            continue  # a made-up variant ("Viagra Soft") is read as its brand plus _VARIANT_AFTER
+        alias[med.key] = med.price_entry if med.price_entry in drugs else "?" + med.generic
     drug_rx = re.compile(_trie_pattern(sorted(alias)))
     return Reference(table=table, drugs=drugs, alias=alias, generic_entry=generic_entry, drug_rx=drug_rx)
 

@@ -265,6 +265,9 @@ def _region_words(before: str) -> list[str]:
     return [" ".join(words[-n:]).lower() for n in (1, 2, 3) if len(words) >= n]
 
 
+_GERMAN_STREET = re.compile(r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer)\s+\d{1,4}\s?[a-z]?\s*,?\s*$", re.I)
+
+
 def _classify_anchor(text: str, m: re.Match[str]) -> tuple[str | None, str, int] | None:
     """For a postcode-like anchor: (country or None, how it is known, end of the address so far).
 
@@ -295,7 +298,13 @@ def _classify_anchor(text: str, m: re.Match[str]) -> tuple[str | None, str, int]
     town = _TOWN_AFTER.match(text, end, end + 60)
     if town:
         country = _country_code(town.group(1))
-        return (country, "named", town.end()) if country else (None, "", town.end())
+        if country:
+            return country, "named", town.end()
+        if len(digits) == 5 and digits.isdigit() and _GERMAN_STREET.search(before):
+            # "Ottmannshofer Straße 19, 88299 Leutkirch": a German street name and a five-digit postcode before
+            # the town (Austria and Switzerland use four digits).
+            return "DE", "postcode format", town.end()
+        return None, "", town.end()
     prefix = _LETTER_PREFIX.search(text, max(0, start - 3), start)
     if prefix and prefix.group(1) in _COUNTRY_PREFIX:
         return _COUNTRY_PREFIX[prefix.group(1)], "postcode format", end
@@ -586,8 +595,17 @@ def _region_guesses(
             if phone is not None and phone.region:
                 add(phone.region, "tel: link")
     if not regions:
+        # A page in a language spoken chiefly in one country, and nothing else known: that country.
+        for page in site.pages[:1]:
+            code = (page.lang or "").split("-", 1)[0][:2]
+            add(_LANG_REGION.get(code), f"page language {page.lang}")
+    if not regions:
         regions, sources = ["US"], ["US (fallback: nothing else known)"]
     return regions, sources
+
+
+_LANG_REGION = {"de": "DE", "fr": "FR", "it": "IT", "nl": "NL", "pl": "PL", "es": "ES", "pt": "PT", "da": "DK",
+                "sv": "SE", "fi": "FI", "cs": "CZ", "el": "GR"}
 
 
 # ----------------------------------------------------------------------------------------------

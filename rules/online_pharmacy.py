@@ -54,10 +54,11 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from pharmcheck.findings import INFO, NOT_APPLICABLE, Evidence, Finding
+from pharmcheck.findings import INFO, NOT_APPLICABLE, WARN, Evidence, Finding
 from pharmcheck.site import Page, Site, same_site
 
-from pharmcheck.rules import _drugs
+from pharmcheck import facts
+from pharmcheck.rules import _drugs, _lexicon
 from pharmcheck.rules._drugs import CLAIM, FIRST_PERSON, Phrase, scan
 
 ID = "online-pharmacy"
@@ -65,6 +66,7 @@ TITLE = "Is it an online pharmacy?"
 OUTCOMES = {
     "online-pharmacy-detected": "The site sells or dispenses prescription medicines: it is graded as an online pharmacy.",
     "online-pharmacy-not-detected": "No sign that the site sells or dispenses prescription medicines: not an online pharmacy.",
+    "online-pharmacy-mixed-signs": "Prescription medicines named beside a shop's furniture or a pharmacy's words, with no offer read: graded as a pharmacy, at caution at most.",
 }
 
 # Kinds of evidence.
@@ -72,6 +74,9 @@ OFFERS = "rx-offers"
 SERVICES = "pharmacy-services"
 SELF = "self-description"
 LICENCE = "pharmacy-licence"
+RED_FLAG = "no-prescription-claim"
+SHOP = "shop"
+RX_MENTION = "rx-medicines-named"
 
 _SERVICE = Phrase(
     r"refill(?:s|ing)?\s+(?:(?:your|my|a|the|existing)\s+)?(?:prescriptions?|rx|meds|medications?)|"
@@ -148,7 +153,13 @@ class Detection:
 
     detected: bool
     signals: list[Signal] = field(default_factory=list)
-    offers: list[_drugs.Offer] = field(default_factory=list)  # the offers that show the site sells Rx drugs
+    offers: list[facts.Offer] = field(default_factory=list)  # the offers that show the site sells Rx medicines
+    all_offers: list[facts.Offer] = field(default_factory=list)  # every offer read, OTC ones included
+    mixed: bool = False  # graded as a pharmacy on mixed signs (medicines named, a shop, no offer read)
+
+    @property
+    def is_pharmacy(self) -> bool:
+        return self.detected
 
     @property
     def kinds(self) -> list[str]:
@@ -198,7 +209,7 @@ def _services(page: Page, base: str) -> Iterator[Signal]:
             continue
         if _drugs.context(page, m.start(), m.end(), bounds=(lo, hi)) == CLAIM:
             found += 1
-            yield Signal(SERVICES, False, page.url, page.snippet(m.start(), m.end()), "text",
+            yield Signal(SERVICES, False, page.url, facts.block_quote(page, m.start(), m.end()), "text",
                          "the site offers a pharmacy service")
 
 
@@ -218,7 +229,7 @@ def _self_description(site: Site) -> Iterator[Signal]:
                 yield Signal(SELF, False, page.url, title, where, "the site's name or title calls it a pharmacy")
         for m in scan(page, _SELF_TEXT):
             if _drugs.context(page, m.start(), m.end()) == CLAIM:
-                yield Signal(SELF, False, page.url, page.snippet(m.start(), m.end()), "text",
+                yield Signal(SELF, False, page.url, facts.block_quote(page, m.start(), m.end()), "text",
                              "the site describes itself as a pharmacy")
 
 
@@ -227,12 +238,12 @@ def _licences(page: Page) -> Iterator[Signal]:
     for m in scan(page, _LICENCE_NUMBER):
         around = low[max(0, m.start() - 150) : m.end() + 30]
         if _LICENCE_WHO.search(around) and not _LICENCE_NOT.search(low, max(0, m.start() - 40), m.start()):
-            yield Signal(LICENCE, True, page.url, page.snippet(m.start(), m.end()), "text",
+            yield Signal(LICENCE, True, page.url, facts.block_quote(page, m.start(), m.end()), "text",
                          "a pharmacy licence or registration number")
     for m in scan(page, _LICENSED_BY):
         if _drugs.context(page, m.start(), m.end()) == CLAIM:
             # weak: without a number it may be advice ("a safe pharmacy is licensed by the board of pharmacy")
-            yield Signal(LICENCE, False, page.url, page.snippet(m.start(), m.end()), "text",
+            yield Signal(LICENCE, False, page.url, facts.block_quote(page, m.start(), m.end()), "text",
                          "the site says it is licensed by a pharmacy regulator")
 
 
@@ -251,17 +262,111 @@ def _collect(signals: list[Signal], found: Iterator[Signal]) -> None:
             return  # enough: each generator yields one kind, its strong signs first
 
 
-def _offer_signals(offers: list[_drugs.Offer]) -> list[Signal]:
+def _offer_signals(offers: list[facts.Offer]) -> list[Signal]:
     out = []
-    strong = [o for o in offers if o.strength == _drugs.STRONG]
+    strong = [o for o in offers if o.strong]
     offers = (strong or offers)[:_PER_KIND]
     for offer in offers:
-        out.append(Signal(OFFERS, offer.strength == _drugs.STRONG, offer.url, offer.quote, offer.where,
-                          f"{offer.why}: {offer.drug.name} ({offer.drug.generic})"))
+        out.append(Signal(OFFERS, offer.strong, offer.url, offer.quote, offer.where,
+                          f"{offer.why}: {offer.medicine.label}"))
     return out
 
 
 _DETECTIONS: "weakref.WeakKeyDictionary[Site, Detection]" = weakref.WeakKeyDictionary()
+
+
+def _lexicon_services(page: Page) -> Iterator[Signal]:
+    """Pharmacy services in the page's languages: "Rezept einlösen", "E-Rezept", "envoyer votre ordonnance"."""
+    langs = _lexicon.page_languages(page)
+    for link in page.links:
+        if link.text and len(link.text) < 80 and _lexicon.has(link.text, "pharmacy_services", langs) and _local(link.url, page.url):
+            yield Signal(SERVICES, True, page.url, f"{link.text} -> {link.url}", "link", "a link to a pharmacy service")
+            return
+    for blk in page.blocks:
+        if blk.kind == "heading" and not blk.chrome and _lexicon.has(page.text[blk.start : blk.end], "pharmacy_services", langs):
+            yield Signal(SERVICES, True, page.url, page.text[blk.start : blk.end][:200], "heading",
+                         "a heading names a pharmacy service")
+            return
+    low = _lexicon.lower(page)
+    found = 0
+    for lo, hi in _lexicon.find(page, "pharmacy_services"):
+        if _drugs.context(page, lo, hi) == CLAIM:
+            yield Signal(SERVICES, False, page.url, facts.block_quote(page, lo, hi), "text", "the site offers a pharmacy service")
+            found += 1
+            if found >= 3:
+                return
+    del low
+
+
+def _lexicon_self(page: Page) -> Iterator[Signal]:
+    langs = _lexicon.page_languages(page)
+    for title, where in ((page.title, "title"), (page.meta.get("og:site_name", ""), "meta")):
+        if title and _lexicon.has(title, "pharmacy_words", langs) and not _ARTICLE_TITLE.search(title.lower()):
+            yield Signal(SELF, False, page.url, title, where, "the site's name or title calls it a pharmacy")
+    for lo, hi in _lexicon.find(page, "self_pharmacy")[:3]:
+        if _drugs.context(page, lo, hi) == CLAIM:
+            yield Signal(SELF, False, page.url, facts.block_quote(page, lo, hi), "text", "the site describes itself as a pharmacy")
+
+
+def _red_flags(page: Page, shop: bool) -> Iterator[Signal]:
+    """Claims that no prescription is needed: nobody but a seller of medicines says so of itself."""
+    rx_mentions = [m for m in facts.page_facts(page).mentions if m.medicine.prescription_only and not m.ambiguous
+                   and not _drugs.is_comparison(page.text, m.start, m.end)]
+    for key in ("no_prescription", "no_restrictions"):
+        for lo, hi in _lexicon.find(page, key)[:10]:
+            if _drugs.context(page, lo, hi) != CLAIM:
+                continue
+            b = page.block_at(lo, hi)
+            blk = page.blocks[b] if b != -1 else None
+            near = blk is not None and blk.end - blk.start < 600 and any(blk.start <= m.start < blk.end for m in rx_mentions)
+            if not near and facts.said_of_otc_products(page, lo, hi):
+                continue  # "No prescription needed: it's a dietary supplement"
+            # With a shop's cart, the claim makes a pharmacy, unless its sentence sets a product against a
+            # medicine ("works better than Viagra, and you can buy it without any prescription"): a supplement.
+            lo_s, hi_s = _drugs.sentence_bounds(page.text, lo, hi)
+            compared = any(lo_s <= m.start < hi_s and _drugs.is_comparison(page.text, m.start, m.end)
+                           for m in facts.page_facts(page).mentions)
+            strong = near or (shop and not compared)
+            yield Signal(RED_FLAG, strong, page.url, facts.block_quote(page, lo, hi), "text",
+                         "the site says medicines can be had without a prescription")
+            return
+
+
+def _shop(page: Page) -> Iterator[Signal]:
+    """Shop furniture: a cart, a checkout, buy buttons."""
+    pf = facts.page_facts(page)
+    positions = pf.cart_positions()
+    if positions:
+        pos = positions[0]
+        yield Signal(SHOP, False, page.url, facts.block_quote(page, pos, pos + 1, limit=80) or "cart", "text",
+                     "the page has a shop's cart or buy controls")
+
+
+def _in_link(page: Page, pos: int) -> bool:
+    return any(link.start <= pos < link.end for link in page.links if link.start >= 0)
+
+
+def _rx_mentions(site: Site) -> Iterator[Signal]:
+    """Prescription-only or unauthorised medicines named outside comparisons and menus."""
+    shown = 0
+    for page in site.pages:
+        pf = facts.page_facts(page)
+        for m in pf.mentions:
+            if m.ambiguous or not m.medicine.prescription_only:
+                continue
+            if _drugs.is_comparison(page.text, m.start, m.end):
+                continue
+            b = page.block_at(m.start, m.end)
+            if b == -1 or page.blocks[b].chrome:
+                continue
+            entry = page.text[page.blocks[b].start : page.blocks[b].end]
+            if page.blocks[b].kind in ("para", "box", "heading") or len(entry.split()) > 6 or "?" in entry:
+                continue  # prose and headlines name medicines for every reason; a catalogue lists them by name
+            yield Signal(RX_MENTION, False, page.url, facts.block_quote(page, m.start, m.end), "text",
+                         f"names a prescription-only medicine: {m.medicine.label}")
+            shown += 1
+            if shown >= 2:
+                return
 
 
 def detect(site: Site) -> Detection:
@@ -269,26 +374,51 @@ def detect(site: Site) -> Detection:
     cached = _DETECTIONS.get(site)
     if cached is not None:
         return cached
-    offers = _drugs.sells_rx(site)
+    all_offers = facts.offers(site)
+    offers = facts.sells_prescription_medicines(site)
     signals = _offer_signals(offers)
     if not offers:  # weak offers that are not enough on their own still count as a weak sign
-        signals += [s for s in _offer_signals(_drugs.rx_offers(site)) if not s.strong]
+        signals += [s for s in _offer_signals(facts.prescription_offers(site)) if not s.strong]
+    shop = False
     for page in site.pages:
         _collect(signals, _services(page, page.url))
+        _collect(signals, _lexicon_services(page))
         _collect(signals, _licences(page))
+        before = len(signals)
+        _collect(signals, _shop(page))
+        shop = shop or len(signals) > before
+    for page in site.pages:
+        _collect(signals, _red_flags(page, shop))
     _collect(signals, _self_description(site))
+    for page in site.pages:
+        _collect(signals, _lexicon_self(page))
+    _collect(signals, _rx_mentions(site))
     strong = any(s.strong for s in signals)
     weak_kinds = {s.kind for s in signals if not s.strong}
-    detection = Detection(detected=strong or len(weak_kinds) >= 2, signals=signals, offers=offers)
+    # Two kinds of weak sign make a pharmacy; a named medicine counts only with a shop or a red flag
+    # (a news page names medicines, a shop names them and sells).
+    pharmacy_kinds = weak_kinds - {RX_MENTION, SHOP}
+    detected = strong or len(pharmacy_kinds) >= 2 or (bool(pharmacy_kinds) and SHOP in weak_kinds and RX_MENTION in weak_kinds)
+    mixed = False
+    if not detected and RX_MENTION in weak_kinds and (SHOP in weak_kinds or RED_FLAG in weak_kinds):
+        # Mixed signs: prescription medicines named on a page with a shop's furniture or a pharmacy's words,
+        # but no offer read. Graded as a pharmacy, held at caution at most: dismissing it would leave the
+        # buyer unwarned.
+        detected = mixed = True
+    detection = Detection(detected=detected, signals=signals, offers=offers, all_offers=all_offers, mixed=mixed)
     _DETECTIONS[site] = detection
     return detection
 
 
 _LOOKED_FOR = [
-    "prescription-only medicines offered for sale (a drug name with a price, a pack size, 'Add to cart', a 'Buy' link)",
-    "pharmacy services (refill, transfer or upload a prescription; mail-order pharmacy)",
-    "the site calling itself a pharmacy, drugstore or chemist",
+    "medicines offered for sale, read from the page's structure: a product card, table row, list item, pack "
+    "list or schema.org Product data holding a medicine with a price, a pack or a cart control; product links",
+    "pharmacy services (refill, transfer, upload or send a prescription; e-prescriptions; mail order), in the "
+    "page's languages",
+    "the site calling itself a pharmacy, drugstore, chemist, Apotheke, pharmacie, farmacia, apteka, ...",
     "a pharmacy licence or registration number",
+    "claims that no prescription is needed, in the page's languages",
+    "a shop's cart or buy controls next to prescription-only medicines",
 ]
 
 _KIND_WORDS = {
@@ -296,7 +426,11 @@ _KIND_WORDS = {
     SERVICES: "offers pharmacy services (prescriptions, refills, mail order)",
     SELF: "presents itself as a pharmacy",
     LICENCE: "shows a pharmacy licence or registration",
+    RED_FLAG: "says medicines can be had without a prescription",
+    SHOP: "has a shop's cart or buy controls",
+    RX_MENTION: "names prescription-only medicines",
 }
+_KIND_ORDER = (OFFERS, RED_FLAG, SERVICES, LICENCE, SELF, SHOP, RX_MENTION)
 
 
 def _evidence(signals: list[Signal], limit: int = 10) -> list[Evidence]:
@@ -318,28 +452,40 @@ def _evidence(signals: list[Signal], limit: int = 10) -> list[Evidence]:
 
 def check(site: Site) -> Iterator[Finding]:
     det = detect(site)
-    offered = _drugs.offered_names(det.offers)
-    controlled = sorted({o.drug.generic for o in det.offers if o.drug.controlled})
+    offered = facts.offered_labels(det.offers)
+    controlled = sorted({o.medicine.generic for o in det.offers if o.medicine.controlled})
+    unauthorised = sorted({o.medicine.label for o in det.offers if o.medicine.unauthorised})
+    langs = facts.languages(site)
+    common = {
+        "languages": langs,
+        "offers": facts.offers_summary(det.all_offers),
+        "signals": det.kinds,
+        "strong_signals": sorted({s.kind for s in det.signals if s.strong}),
+    }
     if det.detected:
-        said = "; ".join(_KIND_WORDS[k] for k in (OFFERS, SERVICES, LICENCE, SELF) if k in det.kinds)
-        message = f"The site {said}. It is checked as an online pharmacy."
+        said = "; ".join(_KIND_WORDS[k] for k in _KIND_ORDER if k in det.kinds)
+        if det.mixed:
+            message = (f"The signs are mixed: the site {said}, but no page read shows an offer with a price. It is"
+                       " checked as an online pharmacy and held at caution at most, because a shop that names"
+                       " prescription medicines beside a cart is not one to dismiss.")
+            outcome = "online-pharmacy-mixed-signs"
+        else:
+            message = f"The site {said}. It is checked as an online pharmacy."
+            outcome = "online-pharmacy-detected"
         if offered:
             message += f" Prescription medicines offered: {', '.join(offered[:8])}{' ...' if len(offered) > 8 else ''}."
         yield Finding(
-            outcome="online-pharmacy-detected",
-            status=INFO,
+            outcome=outcome,
+            status=WARN if det.mixed else INFO,
             message=message,
             evidence=_evidence(det.signals),
-            facts={
-                "rx_drugs_offered": offered,
-                "controlled_substances_offered": controlled,
-                "signals": det.kinds,
-                "strong_signals": sorted({s.kind for s in det.signals if s.strong}),
-            },
+            facts={**common, "rx_drugs_offered": offered, "controlled_substances_offered": controlled,
+                   "unauthorised_offered": unauthorised},
         )
         return
-    mentioned = [d.name for d in _drugs.mentioned_drugs(site)]
-    message = "No sign that the site sells or dispenses prescription medicines: it is not graded as an online pharmacy."
+    mentioned = [m.name for m in _mentioned(site)]
+    message = ("The pages read only write about medicines: nothing is offered for sale, no pharmacy service, no"
+               " shop. It is not graded as an online pharmacy.")
     if mentioned:
         message += f" It names {', '.join(mentioned[:5])}, but offers none of them for sale."
     yield Finding(
@@ -348,9 +494,19 @@ def check(site: Site) -> Iterator[Finding]:
         message=message,
         evidence=_evidence(det.signals, limit=5),
         searched=site.urls,
-        facts={
-            "looked_for": _LOOKED_FOR,
-            "drugs_mentioned_not_offered": mentioned,
-            "weak_signals": det.kinds,
-        },
+        facts={**common, "looked_for": _LOOKED_FOR, "drugs_mentioned_not_offered": mentioned, "weak_signals": det.kinds},
     )
+
+
+def _mentioned(site: Site) -> list:
+    """Every medicine named anywhere on the site, in order of first mention, each once."""
+    from pharmcheck.rules import _medicines
+
+    seen: dict[str, object] = {}
+    for page in site.pages:
+        for m in _medicines.find_in(page.title):
+            seen.setdefault(m.medicine.key, m.medicine)
+        for m in facts.page_facts(page).mentions:
+            if not m.ambiguous:
+                seen.setdefault(m.medicine.key, m.medicine)
+    return list(seen.values())

@@ -75,9 +75,9 @@ from typing import Iterator
 from urllib.parse import unquote
 
 from pharmcheck.findings import FAIL, NOT_APPLICABLE, PASS, Evidence, Finding
-from pharmcheck.rules import _drugs
+from pharmcheck import facts as site_facts
+from pharmcheck.rules import _drugs, _lexicon
 from pharmcheck.rules._drugs import CLAIM, QUESTION, REFUSAL, Phrase, scan
-from pharmcheck.rules.online_pharmacy import detect
 from pharmcheck.site import Page, Site
 
 ID = "prescription"
@@ -306,7 +306,7 @@ def _red_in_text(page: Page, reading: _Reading, red_spans: list[tuple[int, int]]
             continue
         read.add(key)
         lo, hi = _drugs.sentence_bounds(page, m.start(), m.end())
-        quote = page.snippet(m.start(), m.end())
+        quote = site_facts.block_quote(page, m.start(), m.end())
         # A drug named close by, in the same sentence: "Buy Xanax online, no prescription needed". (Blocks run
         # together in page.text, so a product card just before "Vitamins need no prescription" is not close.)
         names_drug = _names_drug(page, max(lo, m.start() - _NEAR), min(hi, m.end() + _NEAR))
@@ -358,7 +358,11 @@ def _red_in_links(page: Page, reading: _Reading) -> None:
         if in_texts and _RED.rx.search(text):
             before = len(reading.red)
             _red_in_short(link.text, page.url, "link", reading)
-            if len(reading.red) > before:
+            same = next((h for h in reading.red if h.where == "text" and h.quote == link.text and h.url == page.url), None)
+            if len(reading.red) == before and same is not None:
+                # Read in the text already, quoted from its block: the link is the better proof.
+                same.where, same.quote = "link", f"{link.text} -> {link.url}"
+            elif len(reading.red) > before:
                 # The link text is also in the page text: a warning around it ("Beware of sites that offer
                 # <a>Xanax without prescription</a>") outranks the link read on its own.
                 i = page.text.find(link.text)
@@ -378,9 +382,41 @@ def _red_in_links(page: Page, reading: _Reading) -> None:
                 reading.red[-1].quote = f"{link.text or path.strip()} -> {link.url}"
 
 
+def _red_in_lexicons(page: Page, reading: _Reading, red_spans: list[tuple[int, int]]) -> None:
+    """Red flags in the page's languages (the lexicons): "Kein Rezept erforderlich", "Pas besoin d'ordonnance".
+
+    A phrase that is part of the name of an over-the-counter range ("Médicaments sans ordonnance",
+    "rezeptfreie Arzneimittel") is not a red flag, unless its block names a prescription-only medicine
+    ("Viagra bez recepty").
+    """
+    otc = _lexicon.find(page, "otc_words")
+    for key, kind in (("no_prescription", "no-prescription"), ("no_restrictions", "no-restrictions")):
+        for lo, hi in _lexicon.find(page, key)[:_MAX_RED]:
+            if any(a < hi and lo < b for a, b in red_spans):
+                continue  # the English reading has it already
+            red_spans.append((lo, hi))
+            quote = site_facts.block_quote(page, lo, hi)
+            b = page.block_at(lo, hi)
+            blo, bhi = (page.blocks[b].start, page.blocks[b].end) if b != -1 else _drugs.sentence_bounds(page, lo, hi)
+            names_drug = _names_drug(page, max(blo, lo - 200), min(bhi, hi + 200))
+            verdict = _drugs.context(page, lo, hi)
+            if verdict == REFUSAL:
+                reading.add("required", Hit("refusal", page.url, quote, "text", names_drug))
+                continue
+            if verdict != CLAIM or _lexicon.combined(_lexicon.page_languages(page), "refusal") is not None and \
+                    _lexicon.combined(_lexicon.page_languages(page), "refusal").search(_lexicon.lower(page), max(blo, lo - 80), hi):
+                reading.add("ignored", Hit(verdict if verdict != CLAIM else "refusal", page.url, quote, "text", names_drug))
+                continue
+            if not names_drug and (any(a < hi and lo < b2 for a, b2 in otc) or site_facts.said_of_otc_products(page, lo, hi)):
+                reading.add("ignored", Hit("over-the-counter", page.url, quote, "text", names_drug))
+                continue
+            reading.add("red", Hit(kind, page.url, quote, "text", names_drug))
+
+
 def _read_red_flags(page: Page, reading: _Reading) -> None:
     red_spans = reading.red_spans.setdefault(page.url, [])
     _red_in_text(page, reading, red_spans)
+    _red_in_lexicons(page, reading, red_spans)
 
     # Short texts that are not part of the visible text, or that stand on their own.
     if page.title:
@@ -410,8 +446,17 @@ def _read_claims(page: Page, reading: _Reading) -> None:
         if _drugs.context(page, m.start(), m.end()) != CLAIM:
             continue
         kind = (m.lastgroup or "").replace("_", "-")
-        reading.add("required", Hit(kind, page.url, page.snippet(m.start(), m.end()), "text", False))
+        reading.add("required", Hit(kind, page.url, site_facts.block_quote(page, m.start(), m.end()), "text", False))
         found += 1
+    for lo, hi in _lexicon.find(page, "pharmacy_services")[:_LIMIT]:
+        # "Rezept einlösen", "E-Rezept", "envoyez votre ordonnance": the pharmacy takes prescriptions.
+        if _drugs.context(page, lo, hi) == CLAIM and _lexicon.find(page, "prescription_words"):
+            reading.add("required", Hit("refill", page.url, site_facts.block_quote(page, lo, hi), "text", False))
+    for lo, hi in _lexicon.find(page, "prescription_required")[:_LIMIT]:
+        if any(lo < b and a < hi for a, b in red_spans):
+            continue
+        if _drugs.context(page, lo, hi) == CLAIM:
+            reading.add("required", Hit("required", page.url, site_facts.block_quote(page, lo, hi), "text", False))
     for form in page.forms:
         fields = " ".join(form.fields)
         if "file:" in fields and re.search(r"prescri|rx|rezept|ordonnance|receta", fields + " " + form.action, re.I):
@@ -428,12 +473,12 @@ def _read_claims(page: Page, reading: _Reading) -> None:
         if _drugs.context(page, m.start(), m.end(), bounds=(lo, hi)) not in (CLAIM, QUESTION):
             continue
         kind = "online-doctor" if m.lastgroup == "weak" else "consultation"
-        reading.add("consult", Hit(kind, page.url, page.snippet(m.start(), m.end()), "text", False))
+        reading.add("consult", Hit(kind, page.url, site_facts.block_quote(page, m.start(), m.end()), "text", False))
 
     # Regulators.
     for m in scan(page, _REGULATOR):
         if _drugs.context(page, m.start(), m.end()) == CLAIM:
-            reading.add("regulator", Hit("regulator", page.url, page.snippet(m.start(), m.end()), "text", False))
+            reading.add("regulator", Hit("regulator", page.url, site_facts.block_quote(page, m.start(), m.end()), "text", False))
     register_links = [link for link in page.links if _REGISTER_WORD.search(link.url.lower())] if _REGISTER_WORD.search(
         "\n".join(link.url for link in page.links).lower()) else []
     for link in register_links:
@@ -481,15 +526,15 @@ def _evidence(hits: list[Hit], why: str | dict[str, str], limit: int = _LIMIT) -
     return out
 
 
-def _offer_evidence(offers: list[_drugs.Offer], limit: int = 4) -> list[Evidence]:
+def _offer_evidence(offers: list[site_facts.Offer], limit: int = 4) -> list[Evidence]:
     seen: set[str] = set()
     out = []
-    for offer in offers:
-        if offer.drug.generic in seen:
+    for offer in sorted(offers, key=lambda o: not o.strong):
+        if offer.medicine.generic in seen:
             continue
-        seen.add(offer.drug.generic)
+        seen.add(offer.medicine.generic)
         out.append(Evidence(url=offer.url, quote=offer.quote, where=offer.where,
-                            why=f"{offer.why}: {offer.drug.name} ({offer.drug.generic})"))
+                            why=f"{offer.why}: {offer.medicine.label}"))
         if len(out) >= limit:
             break
     return out
@@ -500,7 +545,9 @@ def _quotes(hits: list[Hit], limit: int = 5) -> list[str]:
 
 
 def check(site: Site) -> Iterator[Finding]:
-    gate = detect(site)
+    from pharmcheck.rules import gate_answer
+
+    gate = gate_answer(site)
     reading = read_site(site, claims=False)
     # Red flags on a site that is not a pharmacy count only when they name a prescription drug
     # ("Order Xanax, no prescription"); "a herbal pill you can buy without prescription" does not.
@@ -516,7 +563,7 @@ def check(site: Site) -> Iterator[Finding]:
 
     read_claims(site, reading)
     offers = gate.offers
-    offered = _drugs.offered_names(offers)
+    offered = site_facts.offered_labels(offers)
     regulated = bool(reading.regulator)
     consult = reading.consult
     if regulated:

@@ -162,6 +162,7 @@ def check(site: Site) -> Iterator[Finding]:
     ref = load_reference()
     pages = [(page, extract_offers(page, ref)) for page in site.pages]
     offers = [o for _, po in pages for o in po.offers]
+    offers += _structured(site, ref, offers)
     yield _comparison(site, ref, pages, offers)
     sells_medicines = any(po.drugs_named or po.offers for _, po in pages)
     yield from _bonus(pages)
@@ -169,6 +170,37 @@ def check(site: Site) -> Iterator[Finding]:
         yield from _discounts(pages)
         yield from _cheapest(pages)
     yield from _ladders(ref, offers)
+
+
+def _structured(site: Site, ref: Reference, found: list[Offer]) -> list[Offer]:
+    """The offers read from the pages' structure (rows, cards, pack lists, schema.org data) that the text
+    reading above did not price: one typed offer, shared with the gate and the prescription rule."""
+    from pharmcheck import facts
+
+    have = {(o.url, o.drug) for o in found}
+    out: list[Offer] = []
+    for o in facts.offers(site):
+        entry_key = o.medicine.price_entry
+        entry = ref.drugs.get(entry_key or "")
+        if entry is None or o.currency not in USD_PER_UNIT or (o.url, entry_key) in have:
+            continue
+        if o.medicine.kind in ("foreign-brand", "variant") and entry["kind"] == "brand":
+            continue  # a copy is compared with its generic, never with the brand's price
+        unit = o.unit_price if o.unit_price is not None else (o.price / o.quantity if o.price and o.quantity else None)
+        if unit is None:
+            continue
+        strength = None
+        if o.strength and o.strength.endswith(" mg"):
+            try:
+                strength = float(o.strength.split()[0].replace(",", "."))
+            except ValueError:
+                strength = None
+        out.append(Offer(url=o.url, quote=o.quote, start=o.start, end=o.start + len(o.name), drug=entry_key, name=o.name,
+                         kind=entry["kind"], molecule=entry["generic"], strength_mg=strength, quantity=o.quantity,
+                         price=o.price, currency=o.currency, unit_price=unit, unit_price_usd=unit * USD_PER_UNIT[o.currency],
+                         unit_price_stated=o.unit_price is not None and o.quantity in (None, 1)))
+        have.add((o.url, entry_key))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ def test_wheel_contains_pharmcheck_rules_and_no_top_level_rules(tmp_path):
     assert "pharmcheck/rules/__init__.py" in names
     assert "pharmcheck/rules/prescription.py" in names
     assert "pharmcheck/rules/data/reference_prices.json" in names
+    assert "pharmcheck/rules/data/medicines.json" in names
+    assert {f"pharmcheck/rules/lexicon/{code}.json" for code in ("en", "de", "fr", "es", "it", "nl", "pl", "pt")} <= set(names)
     assert "pharmcheck/schema/report.schema.json" in names
     assert not [n for n in names if n.startswith("rules/")]
     assert not [n for n in names if n.startswith("tests/")]

@@ -45,7 +45,7 @@ def test_vocabulary_is_large_and_consistent():
         ("cialis", "tadalafil", False),
         ("XANAX", "alprazolam", True),
         ("OxyContin", "oxycodone", True),
-        ("Adderall", "amphetamine", True),
+        ("Adderall", "amphetamine/dextroamphetamine", True),
         ("Provigil", "modafinil", True),
         ("phentermine", "phentermine", True),
         ("Ozempic", "semaglutide", False),

@@ -302,7 +302,7 @@ def test_silent_shop_fails():
     assert finding.outcome == "prescription-not-mentioned"
     assert finding.status == FAIL
     assert finding.searched == ["https://pharmacy.example/"]
-    assert {e.where for e in finding.evidence} <= {"link", "text", "form"}
+    assert {e.where for e in finding.evidence} <= {"link", "text", "form", "card", "table-row", "list-item", "select", "json-ld", "microdata"}
     assert "Viagra (sildenafil)" in finding.facts["rx_drugs_offered"]
     assert finding.facts["looked_for"]
 

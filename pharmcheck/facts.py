@@ -1,0 +1,680 @@
+"""What several rules need, computed once per site: languages, medicine mentions, and offers.
+
+Lighthouse calls these computed artifacts: a rule asks ``facts.offers(site)`` and gets the same typed
+list every other rule gets; nothing is computed twice, and no rule imports another rule's private names.
+
+An :class:`Offer` is read from the page's structure, not from word distance in flattened text: the
+product card, table row, list item or offer box that holds a medicine name together with a price, a
+pack or a cart control (``Block`` in :mod:`pharmcheck.site`); the ``<option>`` list of a product
+page's form; price data attributes and schema.org Product/Offer in microdata, RDFa and JSON-LD; links to
+a product page and add-to-cart forms. Its quote comes from the block it was found in (the row, the card,
+the sentence), never from the menu around it.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from .site import Block, Page, Site
+
+MAX_CARD = 900  # a block longer than this is a list or a page section, not one product
+MAX_OFFERS_PER_PAGE = 200
+MAX_QUOTE = 200
+
+_CURRENCY_SIGNS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "₹": "INR", "r$": "BRL", "zł": "PLN", "c$": "CAD",
+                   "ca$": "CAD", "a$": "AUD", "au$": "AUD", "chf": "CHF", "kr": "SEK", "pln": "PLN", "brl": "BRL"}
+_CODES = "usd|eur|gbp|cad|aud|nzd|chf|inr|pln|brl|sek|dkk|nok|czk|huf|ron|mxn|ars|cop|clp"
+# Amounts: one number group with optional decimals; the currency before or after. No nested quantifier
+# runs over digits twice: a run of digits is read once (\d{1,7}), thousands groups are separate tokens.
+_AMOUNT = r"\d{1,7}(?:[.,\u00a0 ]\d{3}){0,3}(?:[.,]\d{1,2})?"
+_PRICE_RX = re.compile(
+    rf"(?<![\w.,])(?:(?P<pre>us\$|ca\$|c\$|a\$|au\$|r\$|[$€£₹]|(?:{_CODES})\s?)\s?(?P<a1>{_AMOUNT})"
+    rf"|(?P<a2>{_AMOUNT})\s?(?P<post>[$€£₹]|zł|(?:{_CODES}|euros?|eur|dollars?|z[lł]oty|reais|kr)(?!\w)))"
+)
+_STRENGTH_RX = re.compile(r"(?<![\w.,])(\d{1,5}(?:[.,]\d{1,3})?)\s?(mg|mcg|µg|ug|g|ml|iu|ie|ui)(?![\w])")
+_BONUS_RX = re.compile(r"\+\s?\d{1,4}\s?(?:free|bonus|gratis|offert|kostenlos)|\bbonus\b", re.I)
+
+
+def _lower(text: str) -> str:
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def parse_amount(token: str) -> float | None:
+    """``1,299.00`` -> 1299.0, ``29,99`` -> 29.99, ``1.299,00`` -> 1299.0, ``1 299`` -> 1299.0."""
+    t = token.replace("\u00a0", " ").replace(" ", "")
+    if not t:
+        return None
+    last_dot, last_comma = t.rfind("."), t.rfind(",")
+    dec = max(last_dot, last_comma)
+    if dec != -1 and len(t) - dec - 1 in (1, 2):
+        whole, frac = t[:dec], t[dec + 1 :]
+        whole = whole.replace(".", "").replace(",", "")
+        t = f"{whole}.{frac}"
+    else:
+        t = t.replace(".", "").replace(",", "")
+    try:
+        value = float(t)
+    except ValueError:
+        return None
+    return value if 0 < value < 1e7 else None
+
+
+def _currency(sign: str | None, default: str | None = None) -> str | None:
+    if not sign:
+        return default
+    s = sign.strip().lower()
+    if s in _CURRENCY_SIGNS:
+        return _CURRENCY_SIGNS[s]
+    if s.startswith("euro"):
+        return "EUR"
+    if s.startswith("dollar"):
+        return "USD"
+    if s.startswith(("zloty", "złoty", "zlot")):
+        return "PLN"
+    if s == "reais":
+        return "BRL"
+    return s.upper()[:3]
+
+
+@dataclass
+class Price:
+    amount: float
+    currency: str | None
+    start: int
+    end: int
+    per_unit: bool = False
+
+
+def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: int | None = None) -> list[Price]:
+    """The money amounts in ``text[start:end]``, each marked when a per-unit phrase follows or precedes it."""
+    from pharmcheck.rules import _lexicon
+
+    end = len(text) if end is None else end
+    out: list[Price] = []
+    per_unit = _lexicon.combined(langs, "per_unit")
+    for m in _PRICE_RX.finditer(low, start, end):
+        amount = parse_amount(m.group("a1") or m.group("a2") or "")
+        if amount is None:
+            continue
+        cur = _currency(m.group("pre") or m.group("post"))
+        after = low[m.end() : min(end, m.end() + 24)]
+        before = low[max(start, m.start() - 24) : m.start()]
+        unit = False
+        label = re.match(r"\s?(?:/\s?\w+|(?:per|each|a)\s\w+)", after)
+        stripped = after.lstrip(" /:-")
+        label_after = per_unit.match(stripped) if per_unit is not None else None
+        if label or label_after:
+            # "$0.45 per pill" labels the price before it, but "$50.00 Per Unit $5.00" labels the one after.
+            rest = stripped[label_after.end():] if label_after else after[label.end():]
+            unit = not re.match(r"\s?[:=]?\s?(?:[$€£₹]|\d)", rest)
+        if not unit and per_unit is not None:
+            unit = bool(per_unit.search(before[-18:].rstrip(" :") + " ", 0)) and bool(
+                re.search(r"(?:per|pro|par|por|each|/)\s?\w*\s?[:=]?\s?$", before))
+        out.append(Price(amount, cur, m.start(), m.end(), unit))
+    return out
+
+
+@dataclass
+class Offer:
+    """A medicine offered for sale, with what the page says of it. Read by the gate, prescription, medicines and prices."""
+
+    medicine: Any  # pharmcheck.rules._medicines.Medicine
+    name: str  # as written on the page
+    url: str
+    where: str  # table-row, list-item, card, select, json-ld, microdata, form, link, text
+    quote: str
+    strong: bool  # a price with a pack, a strength or a cart control; structured data with a price
+    why: str
+    strength: str | None = None  # "100 mg"
+    quantity: int | None = None  # pills, tablets, packs of the price
+    price: float | None = None
+    currency: str | None = None
+    unit_price: float | None = None
+    start: int = -1  # offset of the name in page.text, when it is there
+    page: Page | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "medicine": self.name,
+            "ingredients": list(self.medicine.ingredients),
+            "status": dict(self.medicine.status),
+            "us_schedule": self.medicine.us_schedule,
+            "strength": self.strength,
+            "quantity": self.quantity,
+            "price": self.price,
+            "currency": self.currency,
+            "unit_price": self.unit_price,
+            "url": self.url,
+            "quote": self.quote,
+            "where": self.where,
+            "strong": self.strong,
+        }
+
+
+_WHERE_OF_KIND = {"row": "table-row", "item": "list-item", "card": "card", "option": "select", "select": "select",
+                  "form": "form", "cell": "table-row", "para": "text", "heading": "text", "box": "card"}
+
+
+def _clip(text: str, center: int | None = None, limit: int = MAX_QUOTE) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    if center is None or center < limit // 2:
+        return text[: limit - 1].rstrip() + "…"
+    lo = max(0, center - limit // 3)
+    return "…" + text[lo : lo + limit - 2].strip() + "…"
+
+
+def block_quote(page: Page, start: int, end: int, limit: int = MAX_QUOTE) -> str:
+    """The words around ``[start, end)`` taken from its innermost block (the cell, the list item, the
+    paragraph), cut to its sentence when the block is long: proof that never runs into the menu beside it."""
+    from pharmcheck.rules._drugs import sentence_bounds
+
+    b = page.block_at(start, end)
+    text = page.text
+    lo, hi = (page.blocks[b].start, page.blocks[b].end) if b != -1 else (0, len(text))
+    if hi - lo > limit:
+        s_lo, s_hi = sentence_bounds(text, start, end)
+        lo, hi = max(lo, s_lo), min(hi, s_hi)
+    if hi - lo > limit:
+        lo = max(lo, start - limit // 3)
+        space = text.find(" ", lo, start)
+        lo = space + 1 if lo > 0 and space != -1 else lo
+        hi = min(hi, lo + limit)
+    if hi <= lo:
+        return text[start:end]
+    return _clip(text[lo:hi], start - lo, limit)
+
+
+def said_of_otc_products(page: Page, start: int, end: int) -> bool:
+    """Is ``page.text[start:end]`` ("no prescription needed") said of products that need none: its block
+    or its sentence names a supplement, vitamins, an over-the-counter range ("rezeptfreie Arzneimittel")?"""
+    from pharmcheck.rules import _lexicon
+    from pharmcheck.rules._drugs import sentence_bounds
+
+    rx = _lexicon.combined(_lexicon.page_languages(page), "otc_words")
+    if rx is None:
+        return False
+    low = page_facts(page).low
+    lo, hi = sentence_bounds(page.text, start, end)
+    b = page.block_at(start, end)
+    if b != -1 and page.blocks[b].end - page.blocks[b].start <= 400:
+        lo, hi = min(lo, page.blocks[b].start), max(hi, page.blocks[b].end)
+    return rx.search(low, max(0, lo), hi) is not None
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-page facts
+
+
+class PageFacts:
+    def __init__(self, page: Page):
+        from pharmcheck.rules import _lexicon, _medicines
+        from pharmcheck.rules._text import lower_text
+
+        self.page = page
+        self.low = lower_text(page)
+        self.languages = _lexicon.page_languages(page)
+        self.mentions = _medicines.page_mentions(page)
+        self._cart_positions: list[int] | None = None
+        self._product_cart_positions: list[int] = []
+
+    # Cart controls: buttons and submit inputs whose words are a shop's, and links whose text is.
+    def cart_positions(self, in_menus: bool = True) -> list[int]:
+        """Where the page's cart and buy controls sit; ``in_menus=False`` leaves out those of the header,
+        the navigation and the footer (the shop's furniture, not a product's own button)."""
+        if self._cart_positions is None:
+            from pharmcheck.rules import _lexicon
+
+            langs = self.languages
+            found: list[tuple[int, bool]] = []
+            for c in self.page.controls:
+                if _is_cart_words(c.text, langs):
+                    found.append((c.pos, self._in_menu(c.pos)))
+            for link in self.page.links:
+                if link.start >= 0 and link.text and _is_cart_words(link.text, langs):
+                    found.append((link.start, self._in_menu(link.start)))
+            for form in self.page.forms:
+                if form.start >= 0 and re.search(r"cart|basket|warenkorb|panier|carrito|carrello|winkelwagen|koszyk|carrinho|add[-_]?to",
+                                                 form.action, re.I):
+                    found.append((form.start, self._in_menu(form.start)))
+            found.sort()
+            self._cart_positions = [p for p, _m in found]
+            self._product_cart_positions = [p for p, menu in found if not menu]
+        return self._cart_positions if in_menus else self._product_cart_positions
+
+    def _in_menu(self, pos: int) -> bool:
+        b = self.page.block_at(pos)
+        return b != -1 and self.page.blocks[b].chrome
+
+    def has_cart_in(self, start: int, end: int) -> bool:
+        import bisect
+
+        pos = self.cart_positions(in_menus=False)
+        i = bisect.bisect_left(pos, start)
+        return i < len(pos) and pos[i] <= end
+
+
+def _is_cart_words(text: str, langs: tuple[str, ...]) -> bool:
+    """A button's or a link's words that act on a shop: "Add to cart", "Buy now", "Order Viagra", "Panier".
+
+    A buy verb counts only at the start of a short label: "How to buy medicines online safely" is an article.
+    """
+    from pharmcheck.rules import _lexicon
+
+    words = text.split()
+    if not words or len(words) > 6:
+        return False
+    m = _lexicon.search(text, "cart", langs)
+    if m is not None and (m.start() == 0 or len(words) <= 4):
+        return True
+    m = _lexicon.search(text, "buy_verbs", langs)
+    return m is not None and m.start() == 0 and len(words) <= 4
+
+
+_PAGE_FACTS: "weakref.WeakKeyDictionary[Page, PageFacts]" = weakref.WeakKeyDictionary()
+
+
+def page_facts(page: Page) -> PageFacts:
+    pf = _PAGE_FACTS.get(page)
+    if pf is None:
+        pf = _PAGE_FACTS[page] = PageFacts(page)
+    return pf
+
+
+def languages(site: Site) -> list[str]:
+    """The languages the site's pages were read in, the most used first."""
+    seen: dict[str, int] = {}
+    for page in site.pages:
+        for i, code in enumerate(page_facts(page).languages):
+            seen[code] = seen.get(code, 0) + (10 - i)
+    return [code for code, _n in sorted(seen.items(), key=lambda kv: -kv[1])]
+
+
+# ----------------------------------------------------------------------------------------------
+# Offers from the structure
+
+
+def _quantity(low: str, start: int, end: int, langs: tuple[str, ...]) -> int | None:
+    from pharmcheck.rules import _lexicon
+
+    units = _lexicon.combined(langs, "quantity_units")
+    if units is None:
+        return None
+    for m in units.finditer(low, start, end):
+        before = low[max(start, m.start() - 12) : m.start()]
+        num = re.search(r"(\d{1,4})\s?(?:x\s?)?$", before)
+        if num:
+            return int(num.group(1))
+        after = re.match(r"\s?(?:x|×|:)?\s?(\d{1,4})(?![\d.,])", low[m.end() : min(end, m.end() + 8)])
+        if after:
+            return int(after.group(1))
+    m = re.search(r"(?<![\w.,])(\d{1,4})\s?[x×]\s", low[start:end])
+    if m:
+        return int(m.group(1))
+    return None
+
+
+def _strength(text: str, start: int, end: int) -> str | None:
+    m = _STRENGTH_RX.search(text.lower(), start, end)
+    if not m:
+        return None
+    unit = {"ug": "mcg", "µg": "mcg", "ie": "iu", "ui": "iu"}.get(m.group(2), m.group(2))
+    return f"{m.group(1)} {unit}"
+
+
+def _fill(offer: Offer, page: Page, pf: PageFacts, lo: int, hi: int, after: int) -> None:
+    """Read strength, quantity and price of an offer from ``page.text[lo:hi]`` (the name ends at ``after``)."""
+    text, low = page.text, pf.low
+    offer.strength = _strength(text, after, hi) or _strength(text, lo, hi)
+    offer.quantity = _quantity(low, after, hi, pf.languages) or _quantity(low, lo, hi, pf.languages)
+    prices = prices_in(text, low, pf.languages, lo, hi)
+    later = [p for p in prices if p.start >= after] or prices
+    unit = next((p for p in later if p.per_unit), None)
+    total = next((p for p in later if not p.per_unit), None)
+    if total is not None:
+        offer.price, offer.currency = total.amount, total.currency
+    if unit is not None:
+        offer.unit_price = unit.amount
+        offer.currency = offer.currency or unit.currency
+        if offer.price is None:
+            offer.price = unit.amount
+            offer.quantity = offer.quantity or 1
+    elif offer.price is not None and offer.quantity:
+        offer.unit_price = round(offer.price / offer.quantity, 4)
+
+
+def _is_prose(blk: Block) -> bool:
+    return blk.kind in ("para", "heading", "box")
+
+
+def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
+    from pharmcheck.rules import _drugs, _lexicon
+
+    out: list[Offer] = []
+    done: set[tuple[str, int]] = set()  # (ingredients, container) already read
+    text, low = page.text, pf.low
+    langs = pf.languages
+    props_by_block: dict[int, list] = {}
+    for prop in page.props:
+        if prop.name.startswith("data-") and prop.block != -1:
+            props_by_block.setdefault(prop.block, []).append(prop)
+    for i, mention in enumerate(pf.mentions):
+        if len(out) >= MAX_OFFERS_PER_PAGE:
+            break
+        b = page.block_at(mention.start, mention.end)
+        if b == -1 or page.blocks[b].chrome:
+            continue  # a menu entry is not an offer
+        if _drugs.is_comparison(text, mention.start, mention.end):
+            continue
+        chosen = None
+        climbed = 0
+        while b != -1 and climbed < 6:
+            blk = page.blocks[b]
+            if blk.chrome or blk.end - blk.start > MAX_CARD or blk.tag in ("body", "main"):
+                break
+            prices = prices_in(text, low, langs, blk.start, blk.end)
+            data_price = any(p.name in ("data-price", "data-product-price", "data-price-amount", "data-sale-price")
+                             for bb, props in props_by_block.items() if bb != -1 and blk.start <= page.blocks[bb].start <= blk.end
+                             for p in props)
+            cart = pf.has_cart_in(blk.start, blk.end)
+            if prices or cart or data_price:
+                chosen = (b, blk, prices, cart, data_price)
+                break
+            b = blk.parent
+            climbed += 1
+        if chosen is None:
+            continue
+        b, blk, prices, cart, data_price = chosen
+        key = (mention.medicine.generic, b)
+        if key in done:
+            continue
+        # Other medicines in the same block: a block that lists many is a section, not one product's card.
+        others = {m.medicine.generic for m in pf.mentions if blk.start <= m.start < blk.end}
+        if len(others) > 3:
+            continue
+        sentence_lo, sentence_hi = blk.start, blk.end
+        if _is_prose(blk):
+            # Prose names medicines for many reasons: a price in a sentence about what a drug costs, a
+            # warning, a question. Only a plain claim with a shop's words counts.
+            lo, hi = _drugs.sentence_bounds(text, mention.start, mention.end)
+            sentence_lo, sentence_hi = max(lo, blk.start), min(hi, blk.end)
+            if blk.kind != "box" or blk.end - blk.start > 300:
+                if _lexicon.combined(langs, "information") is not None and _lexicon.combined(langs, "information").search(low, sentence_lo, sentence_hi):
+                    continue
+                if _lexicon.combined(langs, "warning") is not None and _lexicon.combined(langs, "warning").search(low, sentence_lo, sentence_hi):
+                    continue
+                if _drugs.context(page, mention.start, mention.end, bounds=(sentence_lo, sentence_hi)) != _drugs.CLAIM:
+                    continue
+                if not cart and not prices_in(text, low, langs, sentence_lo, sentence_hi):
+                    continue
+                blk_lo, blk_hi = sentence_lo, sentence_hi
+            else:
+                blk_lo, blk_hi = blk.start, blk.end
+        else:
+            blk_lo, blk_hi = blk.start, blk.end
+        if mention.ambiguous and not (cart or _STRENGTH_RX.search(low, mention.end, min(blk_hi, mention.end + 12))):
+            continue  # "Soma", "Cipro": only with a strength right after it or a cart control
+        done.add(key)
+        where = _WHERE_OF_KIND.get(blk.kind, "card")
+        offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where=where,
+                      quote=_clip(text[blk_lo:blk_hi], mention.start - blk_lo), strong=False, why="", start=mention.start,
+                      page=page)
+        _fill(offer, page, pf, blk_lo, blk_hi, mention.end)
+        if offer.price is None and data_price:
+            for bb, props in props_by_block.items():
+                if bb != -1 and blk.start <= page.blocks[bb].start <= blk.end:
+                    values = {p.name: p.value for p in props}
+                    amount = parse_amount(values.get("data-price") or values.get("data-product-price") or
+                                          values.get("data-price-amount") or values.get("data-sale-price") or "")
+                    if amount:
+                        offer.price, offer.currency = amount, _currency(values.get("data-currency")) or offer.currency
+                        break
+        pack = offer.quantity is not None or offer.strength is not None
+        offer.strong = bool(cart or (offer.price is not None and pack))
+        what = {"table-row": "a table row", "list-item": "a list item", "card": "a product card or offer box",
+                "select": "a pack list", "form": "an order form", "text": "a sentence"}.get(where, where)
+        parts = [p for p, ok in (("a price", offer.price is not None), ("a pack or strength", pack),
+                                  ("a cart or buy control", cart)) if ok]
+        offer.why = f"{what} holds the medicine with " + " and ".join(parts)
+        out.append(offer)
+    return out
+
+
+def _jsonld_items(data: Any, depth: int = 0) -> Iterator[dict]:
+    if depth > 8:
+        return
+    if isinstance(data, list):
+        for item in data[:200]:
+            yield from _jsonld_items(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "itemListElement", "item", "mainEntity", "isRelatedTo", "hasVariant"):
+            if key in data:
+                yield from _jsonld_items(data[key], depth + 1)
+
+
+def _types(item: dict) -> set[str]:
+    t = item.get("@type")
+    values = t if isinstance(t, list) else [t]
+    return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
+
+
+def _offers_in_jsonld(page: Page) -> list[Offer]:
+    from pharmcheck.rules import _medicines
+
+    out: list[Offer] = []
+    for data in page.jsonld:
+        for item in _jsonld_items(data):
+            if not _types(item) & {"product", "drug", "individualproduct", "productmodel"}:
+                continue
+            name = " ".join(str(item.get(k) or "") for k in ("name", "nonProprietaryName", "activeIngredient"))[:300]
+            mention = next(iter(_medicines.find_in(name)), None)
+            if mention is None:
+                continue
+            offers = item.get("offers")
+            offer_list = [o for o in (offers if isinstance(offers, list) else [offers]) if isinstance(o, dict)]
+            price = currency = None
+            for o in offer_list:
+                amount = o.get("price", o.get("lowPrice"))
+                spec = o.get("priceSpecification")
+                if amount is None and isinstance(spec, dict):
+                    amount = spec.get("price")
+                    currency = spec.get("priceCurrency")
+                if amount is not None:
+                    price = parse_amount(str(amount).replace(" ", "")) if not isinstance(amount, (int, float)) else float(amount)
+                    currency = o.get("priceCurrency") or currency
+                    break
+            offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where="json-ld",
+                          quote=_clip(f"{item.get('name', '')} {price if price is not None else ''} {currency or ''}"),
+                          strong=price is not None, why="schema.org Product data (JSON-LD) names the medicine"
+                          + (" with a price" if price is not None else ""), price=price,
+                          currency=str(currency).upper()[:3] if currency else None, page=page)
+            offer.strength = _strength(name, 0, len(name))
+            out.append(offer)
+            if len(out) >= 50:
+                return out
+    return out
+
+
+def _offers_in_microdata(page: Page, pf: PageFacts) -> list[Offer]:
+    from pharmcheck.rules import _medicines
+
+    by_scope: dict[int, dict[str, str]] = {}
+    for prop in page.props:
+        if prop.block != -1 and not prop.name.startswith("data-"):
+            by_scope.setdefault(prop.block, {}).setdefault(prop.name, prop.value)
+    out: list[Offer] = []
+    # An Offer scope nested in a Product scope gives its price to the product.
+    for b, props in by_scope.items():
+        blk = page.blocks[b]
+        if blk.itemtype.lower() not in ("product", "drug", "individualproduct"):
+            continue
+        name = props.get("name", "") + " " + props.get("activeingredient", "")
+        mention = next(iter(_medicines.find_in(name)), None)
+        if mention is None:
+            continue
+        price = parse_amount(props.get("price", "") or props.get("lowprice", ""))
+        currency = props.get("pricecurrency")
+        if price is None:
+            for b2, p2 in by_scope.items():
+                if b2 != b and blk.start <= page.blocks[b2].start <= blk.end and p2.get("price"):
+                    price = parse_amount(p2["price"])
+                    currency = currency or p2.get("pricecurrency")
+                    break
+        offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where="microdata",
+                      quote=_clip(page.text[blk.start : blk.end]), strong=price is not None,
+                      why="schema.org Product markup (microdata or RDFa) names the medicine" + (" with a price" if price is not None else ""),
+                      price=price, currency=currency.upper()[:3] if currency else None, page=page)
+        _fill_missing(offer, page, pf, blk)
+        out.append(offer)
+    return out
+
+
+def _fill_missing(offer: Offer, page: Page, pf: PageFacts, blk: Block) -> None:
+    offer.strength = offer.strength or _strength(page.text, blk.start, blk.end)
+    offer.quantity = offer.quantity or _quantity(pf.low, blk.start, blk.end, pf.languages)
+    if offer.price is not None and offer.quantity and offer.unit_price is None:
+        offer.unit_price = round(offer.price / offer.quantity, 4)
+
+
+def _page_medicine(page: Page, pf: PageFacts) -> Any:
+    """The one medicine a product page is about: named in its title or its first heading."""
+    from pharmcheck.rules import _medicines
+
+    found = {m.medicine.generic: m for m in _medicines.find_in(page.title)}
+    if len(found) != 1:
+        heading = next((blk for blk in page.blocks if blk.kind == "heading" and not blk.chrome), None)
+        if heading is not None:
+            found = {m.medicine.generic: m for m in pf.mentions if heading.start <= m.start < heading.end}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _offers_in_selects(page: Page, pf: PageFacts) -> list[Offer]:
+    """A product page's pack list: ``<option>30 pills - $45.00</option>`` under a medicine's title, with a cart."""
+    selects = [b for b, blk in enumerate(page.blocks) if blk.kind == "select"]
+    if not selects:
+        return []
+    mention = _page_medicine(page, pf)
+    if mention is None:
+        return []
+    out: list[Offer] = []
+    for s in selects:
+        sel = page.blocks[s]
+        options = [blk for blk in page.blocks if blk.kind == "option" and blk.parent == s]
+        for opt in options[:12]:
+            prices = prices_in(page.text, pf.low, pf.languages, opt.start, opt.end)
+            if not prices:
+                continue
+            offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where="select",
+                          quote=_clip(f"{mention.name}: {page.text[opt.start:opt.end]}"), strong=True,
+                          why="a pack list on the medicine's page gives a pack with its price", page=page)
+            _fill(offer, page, pf, opt.start, opt.end, opt.start)
+            offer.strength = offer.strength or _strength(page.title, 0, len(page.title))
+            out.append(offer)
+        if out:
+            cart = pf.has_cart_in(sel.start, sel.end + 400) or bool(pf.cart_positions())
+            for offer in out:
+                offer.strong = cart or offer.quantity is not None
+            break
+    return out
+
+
+def _offers_from_links_and_forms(page: Page) -> list[Offer]:
+    """Product links ("Buy Xanax" -> /product/xanax) and add-to-cart forms on a medicine's page."""
+    from pharmcheck.rules import _drugs, _medicines
+
+    out: list[Offer] = []
+    for old in _drugs.link_and_form_offers(page):
+        med = _medicines.lookup(old.name) or _medicines.lookup(old.drug.name)
+        if med is None:
+            continue
+        out.append(Offer(medicine=med, name=old.name, url=page.url, where=old.where, quote=_clip(old.quote),
+                         strong=old.strength == _drugs.STRONG, why=old.why, page=page))
+    return out
+
+
+def _offers_in_text(page: Page, pf: PageFacts, covered: set[str]) -> list[Offer]:
+    """Offers in running text that no block marks out (one line per offer in a plain page)."""
+    from pharmcheck.rules import _drugs, _medicines
+
+    out: list[Offer] = []
+    for old in _drugs.text_offers(page, set(covered)):
+        med = _medicines.lookup(old.name) or _medicines.lookup(old.drug.name)
+        if med is None or med.generic in covered:
+            continue
+        start = old.start
+        offer = Offer(medicine=med, name=old.name, url=page.url, where="text",
+                      quote=block_quote(page, start, start + len(old.name)) if start >= 0 else _clip(old.quote),
+                      strong=old.strength == _drugs.STRONG, why=old.why, start=start, page=page)
+        if start >= 0:
+            lo, hi = _drugs.sentence_bounds(page.text, start, start + len(old.name))
+            _fill(offer, page, pf, lo, min(hi, start + 200), start + len(old.name))
+        out.append(offer)
+    return out
+
+
+_OFFERS: "weakref.WeakKeyDictionary[Site, list[Offer]]" = weakref.WeakKeyDictionary()
+
+
+def offers(site: Site) -> list[Offer]:
+    """Every offer of a medicine on the site's pages, structured first (computed once per site)."""
+    cached = _OFFERS.get(site)
+    if cached is not None:
+        return cached
+    out: list[Offer] = []
+    for page in site.pages:
+        pf = page_facts(page)
+        found = _offers_in_jsonld(page) + _offers_in_microdata(page, pf) + _offers_in_selects(page, pf)
+        found += _offers_in_blocks(page, pf)
+        found += _offers_from_links_and_forms(page)
+        covered = {o.medicine.generic for o in found if o.strong}
+        found += _offers_in_text(page, pf, covered)
+        out.extend(found)
+    _OFFERS[site] = out
+    return out
+
+
+def prescription_offers(site: Site) -> list[Offer]:
+    """The offers of medicines that need a prescription (or are not authorised) somewhere."""
+    return [o for o in offers(site) if o.medicine.prescription_only]
+
+
+def sells_prescription_medicines(site: Site) -> list[Offer]:
+    """The offers that show the site sells prescription medicines; empty when they do not.
+
+    One strong offer is enough (a price with a pack, a cart control, a product link, structured data
+    with a price). Weak offers (a bare price, "Buy Viagra") count when they name two different medicines.
+    """
+    rx = prescription_offers(site)
+    if any(o.strong for o in rx):
+        return rx
+    if len({o.medicine.generic for o in rx}) >= 2:
+        return rx
+    return []
+
+
+def offered_labels(offers_: Iterable[Offer]) -> list[str]:
+    out: dict[str, str] = {}
+    for offer in offers_:
+        out.setdefault(offer.medicine.label, offer.medicine.label)
+    return list(out.values())
+
+
+def offers_summary(offers_: list[Offer], limit: int = 20) -> list[dict[str, Any]]:
+    """The offers a reader needs, strongest first, one per medicine and place, capped."""
+    seen: set[tuple[str, str, float | None]] = set()
+    out = []
+    for o in sorted(offers_, key=lambda o: not o.strong):
+        key = (o.medicine.key, o.url, o.price)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(o.to_dict())
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,244 @@
+"""The words of each language the rules read, and the page languages they are read in (private).
+
+Each language has one file, ``rules/lexicon/<code>.json`` (see ``rules/lexicon/README.md``): the phrases
+of a red flag ("no prescription needed", "Kein Rezept erforderlich", "Pas besoin d'ordonnance"), of a
+requirement, of a pharmacy service, of a shop, of a warning, ... under the same keys in every file. A rule
+asks for a key (``find(page, "no_prescription")``) and gets the matches in the page's languages; it never
+holds words of a language itself. Adding a language is adding one file and its code to :data:`LANGUAGES`.
+
+Phrases are written in a small syntax, compiled here to regular expressions that run in linear time
+(no nested quantifiers over overlapping classes):
+
+* tokens are separated by one space; between two tokens any run of non-word characters matches (white
+  space, hyphens, apostrophes, punctuation), so ``e rezept`` matches "E-Rezept" and ``d ordonnance``
+  "d'ordonnance";
+* ``word*`` is a prefix (``prescri*``); ``a|b`` are alternatives for one token; ``[tok]`` is optional;
+  ``~`` is a gap of up to three words;
+* a match starts and ends on a word boundary, Unicode-aware (``\\w`` is any letter of any script), and is
+  found in the lower-cased text, so phrases are lower case; accents count (write both forms when shops
+  drop them).
+
+Which languages a page is read in: the one it declares (``<html lang>``, ``Content-Language``,
+``og:locale``), the ones its words show (counts of each language's commonest function words, which are
+rare in the others), and always English, which rogue shops mix into every language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from pharmcheck.site import Page
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
+KEYS: tuple[str, ...] = (
+    "stopwords", "no_prescription", "no_restrictions", "prescription_required", "prescription_words",
+    "rx_only_words", "otc_words", "pharmacy_words", "pharmacist_words", "pharmacy_services", "self_pharmacy",
+    "cart", "buy_verbs", "quantity_units", "per_unit", "price_words", "discount", "warning", "refusal",
+    "information", "shipping_abroad", "unregistered", "crypto_payment", "contact_words", "about_words",
+)
+_SEP = r"[^\w]+"
+_GAP = r"(?:\w+[^\w]+){0,3}"
+_ALLOWED = re.compile(r"^[\w *|\[\]~\-]+$")
+DETECT_CHARS = 30_000  # a page's language is read off its first 30,000 characters
+MIN_STOPWORDS = 6  # hits of a language's function words before it counts as a language of the page
+
+
+class LexiconError(ValueError):
+    pass
+
+
+def _token(tok: str) -> str:
+    alts = []
+    for alt in tok.split("|"):
+        if not alt or alt == "*":
+            raise LexiconError(f"empty alternative in {tok!r}")
+        prefix = alt.endswith("*")
+        word = alt.rstrip("*")
+        body = r"[^\w]*".join(re.escape(part) for part in word.split("-"))
+        alts.append(body + (r"\w*" if prefix else ""))
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+def compile_phrase(phrase: str) -> str:
+    r"""The regular expression (without boundaries) of one phrase; raises LexiconError on bad syntax.
+
+    Each token after the first carries the separator before it, so an optional token is ``(?:SEP X)?``
+    and a gap is ``(?:SEP \w+){0,3}``: a word run is always followed by a non-word run, so the engine
+    never has two ways to split the same characters (linear time).
+    """
+    if phrase != phrase.lower() or not _ALLOWED.match(phrase) or "  " in phrase or phrase != phrase.strip():
+        raise LexiconError(f"bad phrase {phrase!r}: lower case words, '*', '|', '[...]', '~' and single spaces only")
+    tokens = phrase.split(" ")
+    if tokens[0] == "~" or tokens[-1] == "~":
+        raise LexiconError(f"a gap must stand between two words: {phrase!r}")
+    if all(t.startswith("[") or t == "~" for t in tokens):
+        raise LexiconError(f"a phrase needs one word that is not optional: {phrase!r}")
+    out = ""
+    started = False  # a separator goes before every token once something may have been matched
+    for tok in tokens:
+        if tok == "~":
+            out += r"(?:[^\w]+\w+){0,3}"
+            continue
+        optional = tok.startswith("[") and tok.endswith("]")
+        inner = tok[1:-1] if optional else tok
+        if not inner or "[" in inner or "]" in inner:
+            raise LexiconError(f"bad token {tok!r} in {phrase!r}")
+        body = _token(inner)
+        if not started:
+            out += f"(?:{body}{_SEP})?" if optional else body
+            started = not optional
+            continue
+        out += f"(?:{_SEP}{body})?" if optional else f"{_SEP}{body}"
+    return out
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    code: str
+    name: str
+    words: dict[str, tuple[str, ...]]
+
+    @property
+    def stopwords(self) -> frozenset[str]:
+        return frozenset(self.words["stopwords"])
+
+
+@lru_cache(maxsize=None)
+def lexicon(code: str) -> Lexicon:
+    path = LEXICON_DIR / f"{code}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in KEYS if k not in data]
+    if missing:
+        raise LexiconError(f"{path.name} lacks {', '.join(missing)}")
+    words = {k: tuple(str(p) for p in data[k]) for k in KEYS}
+    return Lexicon(code=code, name=str(data.get("name", code)), words=words)
+
+
+@lru_cache(maxsize=None)
+def pattern(code: str, key: str) -> re.Pattern[str] | None:
+    """One expression for all the phrases of a key in a language (None when it has none)."""
+    if key == "stopwords":
+        raise LexiconError("stopwords are counted, not matched")
+    phrases = sorted(set(lexicon(code).words[key]), key=len, reverse=True)  # the longest reading first
+    if not phrases:
+        return None
+    body = "|".join(compile_phrase(p) for p in phrases)
+    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+
+
+@lru_cache(maxsize=None)
+def combined(langs: tuple[str, ...], key: str) -> re.Pattern[str] | None:
+    """One expression for a key in several languages."""
+    parts = [pattern(code, key) for code in langs]
+    bodies = [p.pattern for p in parts if p is not None]
+    if not bodies:
+        return None
+    return re.compile("|".join(f"(?:{b})" for b in bodies))
+
+
+# ----------------------------------------------------------------------------------------------
+# Languages of a page
+
+_WORD = re.compile(r"\w+")
+_LANGS: "weakref.WeakKeyDictionary[Page, tuple[str, ...]]" = weakref.WeakKeyDictionary()
+
+
+def declared_language(page: Page) -> str | None:
+    for value in (page.lang, page.meta.get("content-language"), page.meta.get("og:locale"),
+                  page.headers.get("content-language")):
+        if value:
+            code = re.split(r"[-_,;\s]", value.strip().lower(), maxsplit=1)[0]
+            if code:
+                return code
+    return None
+
+
+def detected_languages(text: str) -> list[tuple[str, int]]:
+    """Languages whose function words the text uses, with their counts, most first."""
+    counts: dict[str, int] = {}
+    words = _WORD.findall(text[:DETECT_CHARS].lower())
+    for code in LANGUAGES:
+        stop = lexicon(code).stopwords
+        counts[code] = sum(1 for w in words if w in stop)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return [(code, n) for code, n in ranked if n > 0]
+
+
+def page_languages(page: Page) -> tuple[str, ...]:
+    """The languages a page is read in: declared, detected, then English (each once, known ones only)."""
+    cached = _LANGS.get(page)
+    if cached is not None:
+        return cached
+    out: list[str] = []
+    declared = declared_language(page)
+    if declared in LANGUAGES:
+        out.append(declared)
+    ranked = detected_languages(page.title + " " + page.text)
+    if ranked:
+        top = ranked[0][1]
+        for code, n in ranked:
+            if n >= MIN_STOPWORDS and n >= top * 0.3 and code not in out:
+                out.append(code)
+    if "en" not in out:
+        out.append("en")
+    result = tuple(out)
+    _LANGS[page] = result
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Finding phrases
+
+_LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
+_FOUND: "weakref.WeakKeyDictionary[Page, dict[str, list[tuple[int, int]]]]" = weakref.WeakKeyDictionary()
+
+
+def lower(page: Page) -> str:
+    from pharmcheck.rules._text import lower_text
+
+    return lower_text(page)
+
+
+def find(page: Page, key: str) -> list[tuple[int, int]]:
+    """Every match of a key's phrases in ``page.text`` (offsets), in the page's languages (cached)."""
+    cache = _FOUND.get(page)
+    if cache is None:
+        cache = _FOUND[page] = {}
+    found = cache.get(key)
+    if found is None:
+        rx = combined(page_languages(page), key)
+        found = [m.span() for m in rx.finditer(lower(page))] if rx is not None else []
+        cache[key] = found
+    return found
+
+
+def search(text: str, key: str, langs: tuple[str, ...] = ("en",), pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+    """The first match of a key in a short text (a title, a link, a sentence), lower-cased here."""
+    rx = combined(langs, key)
+    if rx is None:
+        return None
+    low = text.lower() if len(text.lower()) == len(text) else text
+    return rx.search(low, pos, len(low) if endpos is None else endpos)
+
+
+def finditer(text: str, key: str, langs: tuple[str, ...] = ("en",)) -> Iterator[re.Match[str]]:
+    rx = combined(langs, key)
+    if rx is None:
+        return iter(())
+    low = text.lower() if len(text.lower()) == len(text) else text
+    return rx.finditer(low)
+
+
+def has(text: str, key: str, langs: tuple[str, ...] = ("en",)) -> bool:
+    return search(text, key, langs) is not None
+
+
+def all_languages() -> tuple[str, ...]:
+    return LANGUAGES
