@@ -190,6 +190,28 @@ def block_quote(page: Page, start: int, end: int, limit: int = MAX_QUOTE) -> str
     return _clip(text[lo:hi], start - lo, limit)
 
 
+def crosses_blocks(page: Page, start: int, end: int) -> bool:
+    """Does ``page.text[start:end]`` run from one block into another ("Prescriptions | Refill" across two
+    menu items)? Flattened text joins blocks with a space; a phrase read across them was never written."""
+    import bisect
+
+    first = bisect.bisect_right(page.line_starts, start) - 1
+    last = bisect.bisect_right(page.line_starts, max(start, end - 1)) - 1
+    if first < 0 or first == last:
+        return False
+    inner = page.line_blocks[first]
+    return any(page.line_blocks[i] != inner and not _inside(page, page.line_blocks[i], inner) for i in range(first + 1, last + 1))
+
+
+def _inside(page: Page, b: int, outer: int) -> bool:
+    """Is block ``b`` the block ``outer`` or nested in it? (an inline tag's text stays in its block)"""
+    while b != -1:
+        if b == outer:
+            return True
+        b = page.blocks[b].parent
+    return False
+
+
 def said_of_otc_products(page: Page, start: int, end: int) -> bool:
     """Is ``page.text[start:end]`` ("no prescription needed") said of products that need none: its block
     or its sentence names a supplement, vitamins, an over-the-counter range ("rezeptfreie Arzneimittel")?"""
@@ -390,6 +412,16 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
         if chosen is None:
             continue
         b, blk, prices, cart, data_price = chosen
+        inner = page.block_at(mention.start, mention.end)
+        if inner != b and page.blocks[inner].kind in ("para", "heading", "box", "cell", "item"):
+            own = page.blocks[inner]
+            if len(text[own.start : own.end].split()) > 12:
+                # The name sits in a sentence of prose ("My husband tried Viagra and other little blue pills"),
+                # and the price in another block: the sentence itself must sell, or it is not an offer.
+                lo, hi = _drugs.sentence_bounds(text, mention.start, mention.end)
+                lo, hi = max(lo, own.start), min(hi, own.end)
+                if not (pf.has_cart_in(lo, hi) or prices_in(text, low, langs, lo, hi)):
+                    continue
         key = (mention.medicine.generic, b)
         if key in done:
             continue

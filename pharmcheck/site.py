@@ -195,7 +195,8 @@ class Block:
     """An element of the page's structure and the range of page.text it holds.
 
     ``kind`` says what the element is to a reader: ``row`` (a table row), ``cell``, ``item`` (a list item),
-    ``card`` (an article, or an element whose class or itemtype names a product or an offer), ``option``,
+    ``card`` (an element whose class or itemtype names a product or an offer; an ``<article>`` is a
+    ``box`` unless its class says so: most are blog posts), ``option``,
     ``select``, ``form``, ``heading``, ``para``, ``chrome`` (navigation, header, footer, menus), ``box`` (any
     other block). Blocks nest: ``parent`` is the index of the enclosing block, or -1.
     """
@@ -233,7 +234,7 @@ _PAYMENT = re.compile(r"cc-?(number|csc|exp)|card.?(num|no\b)|cardnumber|cvv|cvc
 _DROP_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "iframe", "object", "head"))
 _SKIP_TEXT_TAGS = frozenset(("title",))
 _ROLE_OF_TAG = {
-    "tr": "row", "td": "cell", "th": "cell", "li": "item", "dt": "item", "dd": "item", "article": "card",
+    "tr": "row", "td": "cell", "th": "cell", "li": "item", "dt": "item", "dd": "item", "article": "box",
     "option": "option", "select": "select", "form": "form", "h1": "heading", "h2": "heading", "h3": "heading",
     "h4": "heading", "h5": "heading", "h6": "heading", "p": "para", "blockquote": "para", "figcaption": "para",
     "nav": "chrome", "header": "chrome", "footer": "chrome", "menu": "chrome", "aside": "box", "div": "box",

@@ -39,7 +39,7 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
 KEYS: tuple[str, ...] = (
     "stopwords", "no_prescription", "no_restrictions", "prescription_required", "prescription_words",
-    "rx_only_words", "otc_words", "pharmacy_words", "pharmacist_words", "pharmacy_services", "self_pharmacy",
+    "rx_only_words", "otc_words", "pharmacy_words", "pharmacist_words", "pharmacist_offer", "pharmacy_services", "self_pharmacy",
     "cart", "buy_verbs", "quantity_units", "per_unit", "price_words", "discount", "warning", "refusal",
     "information", "shipping_abroad", "unregistered", "crypto_payment", "contact_words", "about_words",
 )
@@ -207,14 +207,19 @@ def lower(page: Page) -> str:
 
 
 def find(page: Page, key: str) -> list[tuple[int, int]]:
-    """Every match of a key's phrases in ``page.text`` (offsets), in the page's languages (cached)."""
+    """Every match of a key's phrases in ``page.text`` (offsets), in the page's languages, each within
+    one block (cached)."""
     cache = _FOUND.get(page)
     if cache is None:
         cache = _FOUND[page] = {}
     found = cache.get(key)
     if found is None:
+        from pharmcheck.facts import crosses_blocks
+
         rx = combined(page_languages(page), key)
-        found = [m.span() for m in rx.finditer(lower(page))] if rx is not None else []
+        # A phrase read across two blocks of the flattened text ("Prescription | Transfer" in a menu) was
+        # never written: it is dropped.
+        found = [m.span() for m in rx.finditer(lower(page)) if not crosses_blocks(page, *m.span())] if rx is not None else []
         cache[key] = found
     return found
 

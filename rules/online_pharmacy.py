@@ -199,7 +199,7 @@ def _services(page: Page, base: str) -> Iterator[Signal]:
         if found >= _ENOUGH:
             break
         key = low[max(0, m.start() - 100) : m.end() + 20]
-        if key in seen:
+        if key in seen or facts.crosses_blocks(page, m.start(), m.end()):
             continue
         seen.add(key)
         lo, hi = _drugs.sentence_bounds(page, m.start(), m.end())
@@ -290,7 +290,7 @@ def _lexicon_services(page: Page) -> Iterator[Signal]:
     low = _lexicon.lower(page)
     found = 0
     for lo, hi in _lexicon.find(page, "pharmacy_services"):
-        if _drugs.context(page, lo, hi) == CLAIM:
+        if _drugs.context(page, lo, hi) == CLAIM and not facts.crosses_blocks(page, lo, hi):
             yield Signal(SERVICES, False, page.url, facts.block_quote(page, lo, hi), "text", "the site offers a pharmacy service")
             found += 1
             if found >= 3:

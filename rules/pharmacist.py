@@ -342,6 +342,20 @@ def _seal_images_and_links(page: Page, seals: EvidenceBag, facts: dict) -> None:
 # The rule
 
 
+def _pharmacist_in_lexicons(page: Page, offers: EvidenceBag) -> None:
+    """The site's own pharmacist in the page's languages: "nos pharmaciens répondent", "Inhaberin ...,
+    Apothekerin", "kierownik apteki: mgr farm. Anna Nowak" (warnings and advice aside)."""
+    from pharmcheck import facts
+    from pharmcheck.rules import _drugs, _lexicon
+
+    for lo, hi in _lexicon.find(page, "pharmacist_offer")[:4]:
+        if _drugs.context(page, lo, hi) != _drugs.CLAIM:
+            continue
+        quote = facts.block_quote(page, lo, hi)
+        offers.add(f"offer:{clean_quote(page.text[lo:hi]).lower()}", page.url, quote, "text",
+                   "the site names its own pharmacist or offers a pharmacist's advice")
+
+
 def check(site: Site) -> Iterator[Finding]:
     if not site.pages:
         yield Finding(outcome="pharmacist-not-checked", status=NOT_APPLICABLE,
@@ -356,6 +370,8 @@ def check(site: Site) -> Iterator[Finding]:
     bags = {"offers": offers, "generic": generic}
     for page, hit in scan_passages(site.pages, _PHARMACIST_WORDS, _pharmacist_hits):
         bags[hit.bag].add(hit.key, page.url, hit.quote, hit.where, hit.why)
+    for page in site.pages:
+        _pharmacist_in_lexicons(page, offers)
     if offers:
         kinds = sorted({k.split(":", 1)[0] for k in offers.keys()})
         yield Finding(

@@ -301,6 +301,8 @@ def _red_in_text(page: Page, reading: _Reading, red_spans: list[tuple[int, int]]
             break
         kind = (m.lastgroup or "").replace("_", "-")
         red_spans.append((m.start(), m.end()))
+        if site_facts.crosses_blocks(page, m.start(), m.end()):
+            continue  # read across two blocks of the flattened text: never written as one phrase
         key = low[max(0, m.start() - 60) : m.end() + 30]
         if key in read:
             continue
@@ -442,6 +444,8 @@ def _read_claims(page: Page, reading: _Reading) -> None:
         if found >= _LIMIT:
             break  # enough evidence from this page; more would only cost time
         if any(m.start() < hi and lo < m.end() for lo, hi in red_spans):
+            continue
+        if site_facts.crosses_blocks(page, m.start(), m.end()):
             continue
         if _drugs.context(page, m.start(), m.end()) != CLAIM:
             continue
