@@ -7,7 +7,8 @@ well. A rule's score is the mean of its scored findings; the site's score is the
 rules that had something to judge (a rule with nothing to judge gets no weight rather than a fake pass),
 times 100. A few serious faults that are not marks of a rogue shop (a certificate the browser refuses, a
 payment form over plain HTTP) are marked ``at_most_caution``: with one of them a site is never "likely
-legitimate", whatever its score. The table is printed for users by ``pharmcheck rules --scoring`` and in docs/scoring.md.
+legitimate", whatever its score; so does a rule that failed inside pharmcheck (its ``<rule>-error``
+outcome is listed among the cautions). The table is printed for users by ``pharmcheck rules --scoring`` and in docs/scoring.md.
 
 Change anything here and bump SCORING_VERSION: a report names the version that graded it.
 """
@@ -106,6 +107,7 @@ OUTCOMES: dict[str, Grade] = {
     # cross-border
     "cross-border-shipping": G(0.3, at_most_caution=True),
     "cross-border-foreign-sourcing": G(0.3, at_most_caution=True),
+    "cross-border-foreign-medicines-exported": G(0.0, critical=True),
     "cross-border-none": G(None),
     "cross-border-not-applicable": G(None),
     # medicines
@@ -188,6 +190,9 @@ def score_site(rule_results: list[dict[str, Any]]) -> dict[str, Any]:
     for result in rule_results:
         for finding in result["findings"]:
             if finding["status"] == "error":
+                # A check that failed inside pharmcheck must not improve the verdict by losing its weight:
+                # its signal is unknown, so the site is never "likely legitimate".
+                cautions.append(finding["outcome"])
                 continue
             row = grade(finding["outcome"])
             if row.critical:

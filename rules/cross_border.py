@@ -28,7 +28,12 @@ What it checks
        fill US physicians' prescriptions" and then explains that a prescriber of its own country must
        issue them (the disclosure Manitoba requires of the pharmacies that serve patients abroad).
 
-    3. Neither (``cross-border-none``, information): the pages searched are listed, with the sentences
+    3. **Both at once** (``cross-border-foreign-medicines-exported``, a critical mark): medicines sourced
+       from pharmacies in third countries and sold to buyers in another country. In the buyer's country
+       these are unapproved medicines: the mark of the "Canadian" pharmacies that sell to US buyers what
+       they buy in the UK, Australia or India.
+
+    4. Neither (``cross-border-none``, information): the pages searched are listed, with the sentences
        that say the opposite ("We do not ship outside the United States", "We deliver only to addresses
        in the United Kingdom"), which are good signs.
 
@@ -83,7 +88,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
-from pharmcheck.findings import INFO, NOT_APPLICABLE, WARN, Evidence, Finding
+from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, WARN, Evidence, Finding
 from pharmcheck.rules._drugs import (
     _WARNING_AFTER,
     _WARNING_BEFORE,
@@ -108,6 +113,7 @@ OUTCOMES = {
     "cross-border-foreign-sourcing": "Medicines are dispensed or sourced from pharmacies in other countries.",
     "cross-border-none": "No sign of selling across borders or of medicines sourced abroad.",
     "cross-border-not-applicable": "No page text to judge.",
+    "cross-border-foreign-medicines-exported": "Medicines sourced from pharmacies in third countries are sold to buyers in another country: unapproved where the buyer lives.",
 }
 
 # ----------------------------------------------------------------------------------------------
@@ -823,6 +829,20 @@ def check(site: Site) -> Iterator[Finding]:
             evidence=evidence,
             facts={**facts, "sourced_from": sorted(reading.sources),
                    "signals": sorted(k for k in reading.kinds if k in _SOURCE_KINDS)},
+        )  # fmt: skip
+    if (foreign_money or reading.sells) and reading.sourced:
+        # Both at once: medicines from pharmacies in third countries, sent to buyers in yet another. In the
+        # buyer's country they are unapproved medicines, whatever the seller's own licence says.
+        yield Finding(
+            outcome="cross-border-foreign-medicines-exported", status=FAIL,
+            message=("The site sells to buyers in other countries medicines that it sources from pharmacies in"
+                     " third countries. Where the buyer lives, such medicines are unapproved: no regulator there"
+                     " approved the product or oversees the pharmacies that handled it (the pattern of the"
+                     " \"Canadian\" pharmacies whose operators were convicted of selling counterfeit and misbranded"
+                     " drugs)."),
+            evidence=(reading.sourced.evidence()[:2] + money_evidence[:1] + reading.sells.evidence()[:2])[:_LIMIT],
+            facts={"sells_to": sorted(reading.targets), "sourced_from": sorted(reading.sources),
+                   "foreign_currencies": foreign_money},
         )  # fmt: skip
     if not flagged:
         for page in site.pages:

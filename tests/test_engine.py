@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import types
 
 import pytest
@@ -91,3 +92,22 @@ def test_thresholds():
     expected = round(100 * scoring.RULE_WEIGHTS["prescription"] / (scoring.RULE_WEIGHTS["prescription"] + scoring.RULE_WEIGHTS["https"]))
     assert graded["score"] == expected
     assert graded["verdict"] == ("likely-legitimate" if expected >= scoring.LIKELY_LEGITIMATE_AT else "caution")
+
+
+def test_a_crashing_rule_never_leaves_a_site_likely_legitimate(monkeypatch):
+    """A failed check's weight must not fall away in the site's favour: its signal is unknown."""
+    from pharmcheck.engine import analyze
+    from pharmcheck.rules import cross_border
+
+    html = (Path(__file__).resolve().parent.parent / "examples" / "sunrise-pharmacy" / "index.html").read_text(encoding="utf-8")
+    site = make_site(html)
+    assert analyze(site.raw)["verdict"]["code"] == "likely-legitimate"
+
+    def boom(_site):
+        raise ValueError("Invalid IPv6 URL")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(cross_border, "check", boom)
+    report = analyze(make_site(html).raw)
+    assert report["verdict"]["code"] == "caution"
+    assert "cross-border-error" in report["verdict"]["cautions"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pharmcheck.findings import INFO, NOT_APPLICABLE, WARN
+from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, WARN
 from pharmcheck.rules import cross_border
 from pharmcheck.site import RawSite, parse_site
 from tests.helpers import make_site
@@ -52,6 +52,7 @@ def test_every_outcome_is_documented():
     assert set(cross_border.OUTCOMES) == {
         "cross-border-shipping",
         "cross-border-foreign-sourcing",
+        "cross-border-foreign-medicines-exported",
         "cross-border-none",
         "cross-border-not-applicable",
     }
@@ -333,8 +334,8 @@ def test_mixed_canadian_fixture_is_flagged():
 @pytest.mark.parametrize(
     "name, flagged",
     [("rogue-big-catalogue", {"cross-border-shipping"}),
-     ("rogue-no-prescription", {"cross-border-shipping", "cross-border-foreign-sourcing"}),
-     ("rogue-impossible-prices", {"cross-border-shipping", "cross-border-foreign-sourcing"})],
+     ("rogue-no-prescription", {"cross-border-shipping", "cross-border-foreign-sourcing", "cross-border-foreign-medicines-exported"}),
+     ("rogue-impossible-prices", {"cross-border-shipping", "cross-border-foreign-sourcing", "cross-border-foreign-medicines-exported"})],
 )  # fmt: skip
 def test_rogue_fixture_sites_that_ship_worldwide_are_flagged(name, flagged):
     assert set(outcomes_of(fixture_site(name))) == flagged
@@ -395,3 +396,22 @@ def test_rule_is_fast_on_a_150kb_page():
     assert "cross-border-shipping" in found
     # Measured about 3 ms on the reference machine; the bound leaves room for a slow or busy CI host.
     assert best < 0.020, f"cross-border rule took {best * 1000:.1f} ms CPU"
+
+
+def test_foreign_sourced_medicines_sold_abroad_is_a_critical_mark():
+    html = CA + (
+        "<p>We ship to your door in the USA.</p><p>Brand and generic medication from Canada, the United Kingdom, "
+        "Australia and New Zealand.</p>"
+    )
+    found = run(page(html))
+    f = found["cross-border-foreign-medicines-exported"]
+    assert f.status == FAIL and f.evidence
+    from pharmcheck.scoring import grade
+
+    assert grade("cross-border-foreign-medicines-exported").critical
+
+
+def test_selling_abroad_alone_or_sourcing_alone_is_not_the_critical_mark():
+    assert "cross-border-foreign-medicines-exported" not in run(page(CA + "<p>We ship to your door in the USA.</p>"))
+    assert "cross-border-foreign-medicines-exported" not in run(
+        page(CA + "<p>Some orders are filled by our international partner pharmacies.</p>"))
