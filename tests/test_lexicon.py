@@ -74,6 +74,11 @@ def test_every_language_file_has_every_key_and_compiles():
         ("nl", "Geen recept nodig"),
         ("pl", "Viagra bez recepty"),
         ("pt", "Sem receita médica"),
+        ("pt", "Não é necessária receita médica"),
+        ("it", "Nessuna prescrizione necessaria"),
+        ("es", "No se requiere receta"),
+        ("en", "A prescription from your doctor is not necessary"),
+        ("en", "You don't need a prescription"),
     ],
 )
 def test_no_prescription_claims_in_each_language(code, claim):
@@ -92,6 +97,20 @@ def test_no_prescription_claims_in_each_language(code, claim):
 )
 def test_pharmacy_services_in_each_language(code, text):
     assert _lexicon.search(text, "pharmacy_services", (code,)) is not None
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [("en", "No prescription fees, and no prescription transfer charges."),
+     ("pt", "Não vendemos medicamentos"), ("de", "Rezeptfreie Arzneimittel")],
+)
+def test_not_red_flag_phrases(code, text):
+    assert _lexicon.search(text, "no_prescription", (code,)) is None
+
+
+def test_refusals_are_read():
+    assert _lexicon.search("We do not sell Viagra online.", "refusal", ("en",)) is not None
+    assert _lexicon.search("Não vendemos estes medicamentos.", "refusal", ("pt",)) is not None
 
 
 def test_news_sentences_are_not_red_flags():
