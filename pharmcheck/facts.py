@@ -244,6 +244,7 @@ class PageFacts:
         self.mentions = _medicines.page_mentions(page)
         self._cart_positions: list[int] | None = None
         self._product_cart_positions: list[int] = []
+        self.cart_labels: list[str] = []  # the words of the cart and buy controls, for evidence
 
     # Cart controls: buttons and submit inputs whose words are a shop's, and links whose text is.
     def cart_positions(self, in_menus: bool = True) -> list[int]:
@@ -257,9 +258,11 @@ class PageFacts:
             for c in self.page.controls:
                 if _is_cart_words(c.text, langs):
                     found.append((c.pos, self._in_menu(c.pos)))
+                    self.cart_labels.append(c.text)
             for link in self.page.links:
                 if link.start >= 0 and link.text and _is_cart_words(link.text, langs):
                     found.append((link.start, self._in_menu(link.start)))
+                    self.cart_labels.append(f"{link.text} -> {link.url}")
             for form in self.page.forms:
                 if form.start >= 0 and re.search(r"cart|basket|warenkorb|panier|carrito|carrello|winkelwagen|koszyk|carrinho|add[-_]?to",
                                                  form.action, re.I):

@@ -46,6 +46,10 @@ KEYS: tuple[str, ...] = (
 _SEP = r"[^\w]+"
 _GAP = r"(?:\w+[^\w]+){0,3}"
 _ALLOWED = re.compile(r"^[\w *|\[\]~\-]+$")
+# Read in every language, whatever the page's: rogue shops paste "Viagra ohne Rezept kaufen" into English pages
+# for search engines, and a short page shows too few words to tell its language. These phrases are specific
+# enough to mean the same on any page; the rest (carts, units, warnings) are read in the page's languages.
+EVERY_LANGUAGE = frozenset(("no_prescription", "no_restrictions", "prescription_required", "pharmacy_services", "otc_words"))
 DETECT_CHARS = 30_000  # a page's language is read off its first 30,000 characters
 MIN_STOPWORDS = 6  # hits of a language's function words before it counts as a language of the page
 
@@ -216,7 +220,7 @@ def find(page: Page, key: str) -> list[tuple[int, int]]:
     if found is None:
         from pharmcheck.facts import crosses_blocks
 
-        rx = combined(page_languages(page), key)
+        rx = combined(LANGUAGES if key in EVERY_LANGUAGE else page_languages(page), key)
         # A phrase read across two blocks of the flattened text ("Prescription | Transfer" in a menu) was
         # never written: it is dropped.
         found = [m.span() for m in rx.finditer(lower(page)) if not crosses_blocks(page, *m.span())] if rx is not None else []

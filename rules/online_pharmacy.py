@@ -337,8 +337,8 @@ def _shop(page: Page) -> Iterator[Signal]:
     pf = facts.page_facts(page)
     positions = pf.cart_positions()
     if positions:
-        pos = positions[0]
-        yield Signal(SHOP, False, page.url, facts.block_quote(page, pos, pos + 1, limit=80) or "cart", "text",
+        labels = list(dict.fromkeys(pf.cart_labels))[:3]
+        yield Signal(SHOP, False, page.url, "; ".join(labels) or "cart", "control",
                      "the page has a shop's cart or buy controls")
 
 

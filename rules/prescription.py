@@ -103,8 +103,8 @@ _NOT_PRODUCTS = (
     r"on\s+file|yet|number|labels?|bottles?)\b)"
 )
 
-# Red flags, by kind: "no-prescription", "no-doctor", and "foreign", which needs a drug name in the same
-# sentence ("ohne Rezept" and "sin receta" also describe over-the-counter medicines).
+# Red flags in English, by kind: "no-prescription", "no-doctor" (the other languages, and more English, are read
+# from the lexicons by _red_in_lexicons; "foreign" is kept for a red flag a lexicon phrase of an OTC range holds)
 _RED = Phrase(
     r"(?P<no_prescription>(?:no|without(?:\s+(?:a|any|the|your|needing(?:\s+(?:a|any))?|need(?:ing)?\s+(?:for|of)"
     r"(?:\s+a)?))?|w/o|w/out|zero)\s+" + _QUAL + _RX_ONLY + r"\b" + _NOT_PRODUCTS
@@ -122,12 +122,9 @@ _RED = Phrase(
     r"|without\s+(?:(?:a|any|the)\s+|(?:seeing|visiting|consulting|needing)\s+(?:(?:a|an|your|the)\s+)?)?"
     r"(?:doctor|physician|gp)'?s?\b"
     r"|no\s+need\s+to\s+(?:see|visit|consult)\s+(?:a|an|your)\s+(?:doctor|physician|gp)\b"
-    r"|skip\s+the\s+(?:doctor|gp|waiting\s+room)\b)"
-    r"|(?P<foreign>(?:ohne|kein)\s+rezept|sans\s+ordonnance|sin\s+receta|senza\s+ricetta|zonder\s+recept|"
-    r"bez\s+recepty)\b",
+    r"|skip\s+the\s+(?:doctor|gp|waiting\s+room)\b)",
     first="nwzprsdkobe",
-    words=("prescri", "rx", "script", "doctor", "physician", "gp", "rezept", "ordonnance", "receta", "ricetta", "recept",
-           "waiting room"),
+    words=("prescri", "rx", "script", "doctor", "physician", "gp", "waiting room"),
 )
 _RED_WORDS = _RED.words
 _RED_WORD = re.compile("|".join(re.escape(w) for w in _RED_WORDS))
@@ -171,14 +168,9 @@ _REQUIRED = Phrase(
     r"|e-?prescri(?:be|bing|ptions?)\b|electronic\s+prescriptions?\b)"
     r"|(?P<refill>refill(?:s|ing)?\s+(?:(?:your|my|a|the|existing)\s+)?(?:prescriptions?|rx|meds|medications?)\b"
     r"|(?:prescription|rx)\s+refills?\b|transfer(?:ring)?\s+(?:(?:your|my|a|the|existing)\s+)?(?:prescriptions?|rx)\b"
-    r"|(?:prescription|rx)\s+transfers?\b|manage\s+(?:your\s+)?prescriptions\b)"
-    r"|(?P<foreign>rezept\s+(?:einlösen|einsenden|hochladen|erforderlich)|e-rezept|rezeptpflichtig[a-z]*|"
-    r"ordonnance\s+(?:obligatoire|requise|nécessaire)|(?:envoyez|envoyer|téléchargez|télécharger)\s+(?:votre\s+)?"
-    r"ordonnance|receta\s+(?:médica\s+)?(?:obligatoria|requerida|necesaria)|(?:envíe|envie|enviar|suba|subir)\s+"
-    r"(?:su\s+|tu\s+|la\s+)?receta|ricetta\s+(?:medica\s+)?obbligatoria|(?:invia|carica)\s+(?:la\s+)?(?:tua\s+)?"
-    r"ricetta)",
+    r"|(?:prescription|rx)\s+transfers?\b|manage\s+(?:your\s+)?prescriptions\b)",
     first="vowcdpsrneuftmahgic",
-    words=("prescri", "rx", "script", "doctor", "physician", "gp", "provider", "rezept", "ordonnance", "receta", "ricetta"),
+    words=("prescri", "rx", "script", "doctor", "physician", "gp", "provider"),
 )
 _REQUIRED_WHY = {
     "required": "the site says a valid prescription is required",
@@ -454,7 +446,8 @@ def _read_claims(page: Page, reading: _Reading) -> None:
         found += 1
     for lo, hi in _lexicon.find(page, "pharmacy_services")[:_LIMIT]:
         # "Rezept einlösen", "E-Rezept", "envoyez votre ordonnance": the pharmacy takes prescriptions.
-        if _drugs.context(page, lo, hi) == CLAIM and _lexicon.find(page, "prescription_words"):
+        # Only a service that names the prescription itself ("Rezept einlösen", not "Notdienst").
+        if _drugs.context(page, lo, hi) == CLAIM and _lexicon.has(page.text[lo:hi], "prescription_words", _lexicon.LANGUAGES):
             reading.add("required", Hit("refill", page.url, site_facts.block_quote(page, lo, hi), "text", False))
     for lo, hi in _lexicon.find(page, "prescription_required")[:_LIMIT]:
         if any(lo < b and a < hi for a, b in red_spans):
