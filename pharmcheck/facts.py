@@ -212,6 +212,20 @@ def _inside(page: Page, b: int, outer: int) -> bool:
     return False
 
 
+def is_bare_label(page: Page, start: int, end: int) -> bool:
+    """Is ``page.text[start:end]`` the whole text of its block or of a link ("Ohne Rezept", "Bez recepty" as a
+    menu entry), or does it sit in the site's menus? Such a label names a range of products, it claims nothing."""
+    b = page.block_at(start, end)
+    if b != -1:
+        blk = page.blocks[b]
+        if blk.chrome:
+            return True
+        if len(page.text[blk.start : blk.end].strip(" :.!-–|•")) <= (end - start) + 2:
+            return True
+    return any(link.start <= start and end <= link.end and link.end - link.start <= (end - start) + 2
+               for link in page.links if link.start >= 0)
+
+
 def said_of_otc_products(page: Page, start: int, end: int) -> bool:
     """Is ``page.text[start:end]`` ("no prescription needed") said of products that need none: its block
     or its sentence names a supplement, vitamins, an over-the-counter range ("rezeptfreie Arzneimittel")?"""

@@ -319,7 +319,8 @@ def _red_flags(page: Page, shop: bool) -> Iterator[Signal]:
             b = page.block_at(lo, hi)
             blk = page.blocks[b] if b != -1 else None
             near = blk is not None and blk.end - blk.start < 600 and any(blk.start <= m.start < blk.end for m in rx_mentions)
-            if not near and facts.said_of_otc_products(page, lo, hi):
+            if not near and (facts.said_of_otc_products(page, lo, hi) or
+                             key == "no_prescription" and facts.is_bare_label(page, lo, hi) and _otc_category(page, lo, hi)):
                 continue  # "No prescription needed: it's a dietary supplement"
             # With a shop's cart, the claim makes a pharmacy, unless its sentence sets a product against a
             # medicine ("works better than Viagra, and you can buy it without any prescription"): a supplement.
@@ -330,6 +331,11 @@ def _red_flags(page: Page, shop: bool) -> Iterator[Signal]:
             yield Signal(RED_FLAG, strong, page.url, facts.block_quote(page, lo, hi), "text",
                          "the site says medicines can be had without a prescription")
             return
+
+
+def _otc_category(page: Page, lo: int, hi: int) -> bool:
+    """Is the phrase one that also names an over-the-counter range ("ohne Rezept", "bez recepty")?"""
+    return _lexicon.search(page.text[lo:hi], "otc_words", _lexicon.LANGUAGES) is not None or len(page.text[lo:hi].split()) <= 2
 
 
 def _shop(page: Page) -> Iterator[Signal]:

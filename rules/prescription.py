@@ -401,7 +401,8 @@ def _red_in_lexicons(page: Page, reading: _Reading, red_spans: list[tuple[int, i
                     _lexicon.combined(_lexicon.page_languages(page), "refusal").search(_lexicon.lower(page), max(blo, lo - 80), hi):
                 reading.add("ignored", Hit(verdict if verdict != CLAIM else "refusal", page.url, quote, "text", names_drug))
                 continue
-            if not names_drug and (any(a < hi and lo < b2 for a, b2 in otc) or site_facts.said_of_otc_products(page, lo, hi)):
+            bare = key == "no_prescription" and site_facts.is_bare_label(page, lo, hi) and len(page.text[lo:hi].split()) <= 2
+            if not names_drug and (bare or any(a < hi and lo < b2 for a, b2 in otc) or site_facts.said_of_otc_products(page, lo, hi)):
                 reading.add("ignored", Hit("over-the-counter", page.url, quote, "text", names_drug))
                 continue
             reading.add("red", Hit(kind, page.url, quote, "text", names_drug))

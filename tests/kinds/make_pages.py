@@ -138,6 +138,14 @@ PAGES["legit/pl-apteka.html"] = shell("pl", "Apteka Pod Lipami - Kraków", """
 <p>Nasz farmaceuta doradzi Ci w aptece lub telefonicznie.</p>""", menu=("Start", "Recepty", "Kontakt"),
     footer="Apteka Pod Lipami, ul. Długa 5, 31-147 Kraków, Polska. Telefon 12 345 67 89. Kierownik apteki: mgr farm. Anna Nowak.")
 
+PAGES["legit/de-apotheke-ohne-rezept-menu.html"] = shell("de", "Stadt-Apotheke Ulm", """
+<h1>Stadt-Apotheke</h1>
+<section><h2>Ohne Rezept</h2><ul>
+<li class="product">Ibuprofen 400 mg, 20 Tabletten, 4,95 € <button>In den Warenkorb</button></li></ul></section>
+<p>Lösen Sie Ihr E-Rezept bei uns ein. Unsere Apothekerinnen beraten Sie gern.</p>""",
+    menu=("Start", "Rezept einlösen", "Ohne Rezept", "Warenkorb", "Kontakt"),
+    footer="Stadt-Apotheke, Inhaber Max Huber, Apotheker. Hirschstraße 4, 89073 Ulm. Telefon 0731 123456. info@stadt-apotheke-ulm.de")
+
 # ---------------------------------------------------------------- rogue shops in each language
 ROGUE = {
     "de": ("Kamagra kaufen - PotenzApo", "Kein Rezept erforderlich", "Kamagra 100 mg", "10 Tabletten", "19,90 €", "In den Warenkorb"),
