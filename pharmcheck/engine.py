@@ -65,6 +65,13 @@ def is_pharmacy(site: Site) -> bool:
         return True
 
 
+def _gate_message(results: list[dict[str, Any]]) -> str:
+    from pharmcheck.rules import GATE
+
+    gate = next((r for r in results if r["id"] == GATE), None)
+    return gate["findings"][0]["message"] if gate and gate["findings"] else ""
+
+
 def _mixed(site: Site) -> bool:
     from pharmcheck.rules import gate_answer
 
@@ -91,11 +98,14 @@ def analyze(raw: RawSite) -> dict[str, Any]:
     results = run_rules(site)
     if is_pharmacy(site):
         graded = score_site(results)  # the gate's own weight is 0; its mixed-signs mark still caps the verdict
-        if graded["verdict"] == "likely-rogue" and not graded["critical"] and _mixed(site):
-            # Mixed signs and no red flag: what is missing may be missing because this is no shop at all.
-            graded = {**graded, "verdict": "caution"}
+        if _mixed(site):
+            graded = {**graded, "gate_note": _gate_message(results)}
+            if graded["verdict"] == "likely-rogue" and not graded["critical"]:
+                # Mixed signs and no red flag: what is missing may be missing because this is no shop at all.
+                graded["verdict"] = "caution"
     else:
-        graded = {"verdict": "not-a-pharmacy", "score": None, "critical": []}
+        # Say what was seen, not only what was not: the gate's finding names what the pages write about.
+        graded = {"verdict": "not-a-pharmacy", "score": None, "critical": [], "gate_note": _gate_message(results)}
     return build_report(raw, site, results, graded)
 
 

@@ -29,6 +29,8 @@ def build_report(raw: "RawSite", site: "Site | None", rule_results: list[dict[st
     summary = VERDICTS[verdict]["summary"]
     if verdict == "could-not-check" and raw.error:
         summary = f"{summary} Reason: {raw.error}"
+    if graded.get("gate_note"):
+        summary = f"{summary} {graded['gate_note']}"
     pages = []
     for p in raw.pages:
         pages.append(

@@ -490,10 +490,10 @@ def check(site: Site) -> Iterator[Finding]:
         )
         return
     mentioned = [m.name for m in _mentioned(site)]
-    message = ("The pages read only write about medicines: nothing is offered for sale, no pharmacy service, no"
-               " shop. It is not graded as an online pharmacy.")
+    message = ("What was seen: pages that write about medicines and sell none (no medicine beside a price, a pack"
+               " or a cart, no pharmacy service, no claim that no prescription is needed).")
     if mentioned:
-        message += f" It names {', '.join(mentioned[:5])}, but offers none of them for sale."
+        message += f" They name {', '.join(mentioned[:5])}{' ...' if len(mentioned) > 5 else ''}."
     yield Finding(
         outcome="online-pharmacy-not-detected",
         status=NOT_APPLICABLE,
