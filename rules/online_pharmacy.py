@@ -58,7 +58,7 @@ from pharmcheck.findings import INFO, NOT_APPLICABLE, WARN, Evidence, Finding
 from pharmcheck.site import Page, Site, same_site
 
 from pharmcheck import facts
-from pharmcheck.rules import _drugs, _lexicon
+from pharmcheck.rules import _drugs, _lexicon, _medicines
 from pharmcheck.rules._drugs import CLAIM, FIRST_PERSON, Phrase, scan
 
 ID = "online-pharmacy"
@@ -357,6 +357,12 @@ def _rx_mentions(site: Site) -> Iterator[Signal]:
     shown = 0
     for page in site.pages:
         pf = facts.page_facts(page)
+        for m in _medicines.find_in(page.title):
+            if m.medicine.prescription_only and not m.ambiguous and not _drugs.is_comparison(page.title, m.start, m.end) \
+                    and len(page.title.split()) <= 8 and "?" not in page.title:
+                yield Signal(RX_MENTION, False, page.url, page.title, "title", f"the page is about a prescription-only medicine: {m.medicine.label}")
+                shown += 1
+                break
         for m in pf.mentions:
             if m.ambiguous or not m.medicine.prescription_only:
                 continue
@@ -366,7 +372,7 @@ def _rx_mentions(site: Site) -> Iterator[Signal]:
             if b == -1 or page.blocks[b].chrome:
                 continue
             entry = page.text[page.blocks[b].start : page.blocks[b].end]
-            if page.blocks[b].kind in ("para", "box", "heading") or len(entry.split()) > 6 or "?" in entry:
+            if page.blocks[b].kind in ("para", "box") or len(entry.split()) > 6 or "?" in entry or ":" in entry:
                 continue  # prose and headlines name medicines for every reason; a catalogue lists them by name
             yield Signal(RX_MENTION, False, page.url, facts.block_quote(page, m.start, m.end), "text",
                          f"names a prescription-only medicine: {m.medicine.label}")

@@ -102,6 +102,12 @@ PAGES["structures/claim-required-sells-kamagra.html"] = shell("en", "Kamagra and
 <tr><td>Tramadol 50 mg</td><td>60 pills</td><td>$99.00</td><td><button>Add to cart</button></td></tr>
 </table>""")
 
+PAGES["structures/empty-product-list-unauthorised.html"] = shell("en", "Kamagra Oral Jelly 100 mg - KamaShop", """
+<div class="minicart">0 items - €0</div>
+<h1>Kamagra Oral Jelly 100 mg</h1>
+<p>Kamagra Oral Jelly is a gel with 100 mg sildenafil citrate in sachets of 5 g.</p>
+<div class="product-list"></div>""")
+
 # ---------------------------------------------------------------- legitimate pharmacies
 LEGIT_MENU_EN = ("Home", "Prescriptions", "Refill a prescription", "Transfer a prescription", "Ask a pharmacist", "Contact")
 PAGES["legit/us-product-page.html"] = shell("en", "Lipitor 20 mg - Brightleaf Pharmacy", """
