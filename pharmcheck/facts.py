@@ -633,6 +633,41 @@ def _offers_in_selects(page: Page, pf: PageFacts) -> list[Offer]:
     return out
 
 
+def _offers_in_nameless_rows(page: Page, pf: PageFacts, found: list[Offer]) -> list[Offer]:
+    """A product page's price table whose rows name no medicine ("10 pills | $50.00 | Add to cart" under
+    "<h1>Viagra 100 mg</h1>"): each row with a pack and a price is an offer of the page's medicine."""
+    mention = None
+    out: list[Offer] = []
+    taken = {o.start for o in found}
+    for blk in page.blocks:
+        if blk.kind not in ("row", "item", "option") or blk.chrome or blk.end - blk.start > 200:
+            continue
+        if any(blk.start <= m.start < blk.end for m in pf.mentions):
+            continue  # rows that name their medicine were read above
+        prices = prices_in(page.text, pf.low, pf.languages, blk.start, blk.end)
+        if not prices:
+            continue
+        qty = _quantity(pf.low, blk.start, blk.end, pf.languages)
+        if qty is None:
+            continue
+        if mention is None:
+            mention = _page_medicine(page, pf)
+            if mention is None:
+                return []
+        offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where=_WHERE_OF_KIND.get(blk.kind, "card"),
+                      quote=_clip(f"{mention.name}: {page.text[blk.start:blk.end]}"), strong=True,
+                      why=f"a row of the price table on the page of {mention.name} gives a pack and its price",
+                      start=blk.start, page=page)
+        if offer.start in taken:
+            continue
+        _fill(offer, page, pf, blk.start, blk.end, blk.start)
+        offer.strong = pf.has_cart_in(blk.start, blk.end) or offer.quantity is not None
+        out.append(offer)
+        if len(out) >= 12:
+            break
+    return out
+
+
 def _offers_from_links_and_forms(page: Page) -> list[Offer]:
     """Product links ("Buy Xanax" -> /product/xanax) and add-to-cart forms on a medicine's page."""
     from pharmcheck.rules import _drugs, _medicines
@@ -657,6 +692,9 @@ def _offers_in_text(page: Page, pf: PageFacts, covered: set[str]) -> list[Offer]
         if med is None or med.generic in covered:
             continue
         start = old.start
+        b = page.block_at(start) if start >= 0 else -1
+        if b != -1 and page.blocks[b].chrome:
+            continue  # a menu entry, followed in the flattened text by somebody else's price
         offer = Offer(medicine=med, name=old.name, url=page.url, where="text",
                       quote=block_quote(page, start, start + len(old.name)) if start >= 0 else _clip(old.quote),
                       strong=old.strength == _drugs.STRONG, why=old.why, start=start, page=page)
@@ -680,6 +718,8 @@ def offers(site: Site) -> list[Offer]:
         pf = page_facts(page)
         found = _offers_in_jsonld(page) + _offers_in_microdata(page, pf) + _offers_in_selects(page, pf)
         found += _offers_in_blocks(page, pf)
+        if not any(o.where == "select" for o in found):
+            found += _offers_in_nameless_rows(page, pf, found)
         found += _offers_from_links_and_forms(page)
         covered = {o.medicine.generic for o in found if o.strong}
         found += _offers_in_text(page, pf, covered)

@@ -168,3 +168,21 @@ def test_languages_declared_and_detected():
 def test_offers_are_computed_once_per_site():
     site = make_site(page("<ul><li>Viagra 100 mg x 10 pills $9.90 <button>Add to cart</button></li></ul>"))
     assert facts.offers(site) is facts.offers(site)
+
+
+def test_price_table_rows_that_name_no_medicine_belong_to_the_page_medicine():
+    html = page(
+        "<h1>Viagra 100 mg</h1><table><tr><th>Pack</th><th>Price</th><th></th></tr>"
+        "<tr><td>30 pills</td><td>$45.00</td><td><button>Add to cart</button></td></tr>"
+        "<tr><td>60 pills</td><td>$80.00</td><td><button>Add to cart</button></td></tr></table>",
+        title="Viagra 100 mg - Buy online",
+    )
+    rows = [o for o in offers_of(html) if o.where == "table-row"]
+    assert [(o.quantity, o.price) for o in rows] == [(30, 45.0), (60, 80.0)]
+    assert all("sildenafil" in o.medicine.ingredients and o.strong for o in rows)
+
+
+def test_nameless_rows_on_a_page_about_no_medicine_are_not_offers():
+    html = page("<h1>Vitamins</h1><table><tr><td>30 tablets</td><td>$9.00</td><td><button>Add to cart</button></td></tr></table>",
+                title="Vitamin C")
+    assert offers_of(html) == []
