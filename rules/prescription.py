@@ -51,7 +51,8 @@ Limits
     claim: check it on the regulator's register (the GPhC register, the national list behind the EU
     logo). A LegitScript certification counts as such a registration for US telehealth; a US telehealth
     service that shows none is failed as a questionnaire. A UK "pharmacy medicine" sold after a chat with
-    a pharmacist (Viagra Connect) is read as a consultation. A pharmacy that presents itself as one but
+    a pharmacist (Viagra Connect) is lawful: the medicine table knows its status, so "no prescription needed"
+    said of it, or of ibuprofen, is not a red flag. A pharmacy that presents itself as one but
     neither offers prescription medicines nor mentions prescriptions on the pages read is not checked
     (``prescription-not-applicable``): an over-the-counter shop looks the same as a catalogue that was not
     fetched.
@@ -76,7 +77,7 @@ from urllib.parse import unquote
 
 from pharmcheck.findings import FAIL, NOT_APPLICABLE, PASS, Evidence, Finding
 from pharmcheck import facts as site_facts
-from pharmcheck.rules import _drugs, _lexicon
+from pharmcheck.rules import _drugs, _lexicon, _medicines
 from pharmcheck.rules._drugs import CLAIM, QUESTION, REFUSAL, Phrase, scan
 from pharmcheck.site import Page, Site
 
@@ -249,19 +250,33 @@ class Hit:
 # Reading a page
 
 
+def _needs_prescription(med) -> bool:
+    """A medicine that needs a prescription everywhere it is authorised (Viagra Connect, a UK pharmacy
+    medicine, does not: "no prescription needed" is true of it)."""
+    return med.prescription_only and not med.ambiguous and not med.sold_without_prescription_in(_medicines.REGIONS)
+
+
 def _names_drug(page: Page, lo: int, hi: int) -> bool:
-    """Does ``page.text[lo:hi]`` name a prescription drug (not in a comparison)?"""
-    mentions = _drugs.page_drugs(page)
+    """Does ``page.text[lo:hi]`` name a prescription-only medicine (not in a comparison)?"""
+    mentions = site_facts.page_facts(page).mentions
     i = bisect.bisect_left(mentions, lo, key=lambda mention: mention.start)
     while i < len(mentions) and mentions[i].start < hi:
-        if not _drugs.is_comparison(page.text, mentions[i].start, mentions[i].end):
+        m = mentions[i]
+        if _needs_prescription(m.medicine) and not _drugs.is_comparison(page.text, m.start, m.end):
             return True
         i += 1
     return False
 
 
+def _names_otc_medicine(page: Page, lo: int, hi: int) -> bool:
+    """Does ``page.text[lo:hi]`` name a medicine sold without a prescription somewhere (Viagra Connect, ibuprofen)?"""
+    return any(lo <= m.start < hi and not m.ambiguous and m.medicine.sold_without_prescription_in(_medicines.REGIONS)
+               for m in site_facts.page_facts(page).mentions)
+
+
 def _short_names_drug(text: str) -> bool:
-    return any(not _drugs.is_comparison(text, m.start(), m.end()) for m, _d in _drugs.find_drugs(text))
+    return any(_needs_prescription(m.medicine) and not _drugs.is_comparison(text, m.start, m.end)
+               for m in _medicines.find_in(text))
 
 
 class _Reading:
@@ -311,7 +326,7 @@ def _red_in_text(page: Page, reading: _Reading, red_spans: list[tuple[int, int]]
         if verdict != CLAIM:
             reading.add("ignored", Hit(verdict, page.url, quote, "text", names_drug))
             continue
-        if not names_drug and (kind == "foreign" or _BENIGN.search(low, lo, hi)):
+        if not names_drug and (kind == "foreign" or _BENIGN.search(low, lo, hi) or _names_otc_medicine(page, lo, hi)):
             reading.add("ignored", Hit("over-the-counter", page.url, quote, "text", names_drug))
             continue
         # "No prescription needed: free online consultation", "No prescription? Our doctors can issue one"
@@ -402,7 +417,8 @@ def _red_in_lexicons(page: Page, reading: _Reading, red_spans: list[tuple[int, i
                 reading.add("ignored", Hit(verdict if verdict != CLAIM else "refusal", page.url, quote, "text", names_drug))
                 continue
             bare = key == "no_prescription" and site_facts.is_bare_label(page, lo, hi) and len(page.text[lo:hi].split()) <= 2
-            if not names_drug and (bare or any(a < hi and lo < b2 for a, b2 in otc) or site_facts.said_of_otc_products(page, lo, hi)):
+            if not names_drug and (bare or any(a < hi and lo < b2 for a, b2 in otc) or site_facts.said_of_otc_products(page, lo, hi)
+                                   or _names_otc_medicine(page, blo, bhi)):
                 reading.add("ignored", Hit("over-the-counter", page.url, quote, "text", names_drug))
                 continue
             reading.add("red", Hit(kind, page.url, quote, "text", names_drug))

@@ -271,10 +271,12 @@ def test_online_doctor_link_does_not_outweigh_a_requirement():
 
 
 def test_uk_pharmacy_medicine_after_a_pharmacist_check():
+    # Viagra Connect is a UK pharmacy medicine (the medicine table): "without a prescription" is true of it, so
+    # the sentence is neither a red flag nor a questionnaire; the shop's Xanax with no word of a prescription is.
     text = "Viagra Connect is available without a prescription after a chat with our pharmacist."
-    assert run(shop_saying(text)).outcome == "prescription-questionnaire"
-    regulated = f"{text} We are registered with the General Pharmaceutical Council (GPhC)."
-    assert run(shop_saying(regulated)).outcome == "prescription-regulated-online-consultation"
+    finding = run(shop_saying(text))
+    assert finding.outcome == "prescription-not-mentioned"
+    assert not any("Viagra Connect" in (e.quote or "") for e in finding.evidence)
 
 
 def test_a_few_foreign_requirement_phrases():
@@ -367,3 +369,11 @@ def test_addresses_that_urlsplit_refuses_do_not_crash_the_rules():
     site.pages[0].forms.append(Form(action="http://[oops/refill", method="get", fields=["text:rx:"]))
     assert [f.outcome for f in online_pharmacy.check(site)] == ["online-pharmacy-detected"]
     assert [f.outcome for f in prescription.check(site)] == ["prescription-not-mentioned"]
+
+
+def test_a_pharmacy_medicine_sold_without_prescription_is_not_a_red_flag():
+    # Viagra Connect is a UK pharmacy medicine: "no prescription needed" is true of it, and lawful.
+    html = page("<h1>Thamesbrook Pharmacy</h1><ul><li>Viagra Connect 50 mg, 8 tablets, £34.99 "
+                "<button>Add to basket</button></li></ul><p>Viagra Connect: no prescription needed. "
+                "For all prescription medicines, upload your prescription at checkout.</p>")
+    assert run(html).outcome != "prescription-not-required"
