@@ -77,26 +77,10 @@ def lookup(name: str) -> Drug | None:
 
 
 def _trie_pattern(names: list[str]) -> str:
-    """One regular expression for many words, as a prefix tree: the engine never backtracks over the list."""
-    trie: dict = {}
-    for name in names:
-        node = trie
-        for ch in name.lower():
-            node = node.setdefault(ch, {})
-        node[""] = {}
+    """The one matcher's prefix-tree expression (rules/_medicines.py), for these names in lower case."""
+    from pharmcheck.rules._medicines import _trie_pattern as trie
 
-    def emit(node: dict) -> str:
-        ends = "" in node
-        alts = []
-        for ch in sorted(k for k in node if k):
-            piece = r"[\s\-/]?" if ch in " -/" else re.escape(ch)
-            alts.append(piece + emit(node[ch]))
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return emit(trie)
+    return trie(sorted({name.lower() for name in names}))
 
 
 DRUG_RE = re.compile(r"\b" + _trie_pattern([d.name for d in DRUGS.values()]) + r"\b", re.I)

@@ -115,7 +115,8 @@ class Table:
 
 
 def _trie_pattern(names: list[str]) -> str:
-    """One regular expression for many names, as a prefix tree: the engine never backtracks over the list."""
+    """One regular expression for many names, as a prefix tree: the engine never backtracks over the list.
+    Spaces, hyphens and slashes inside a name match any of them or nothing."""
     trie: dict = {}
     for name in names:
         node = trie
