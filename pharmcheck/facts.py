@@ -256,9 +256,16 @@ class PageFacts:
         self.low = lower_text(page)
         self.languages = _lexicon.page_languages(page)
         self.mentions = _medicines.page_mentions(page)
+        self.mention_starts = [m.start for m in self.mentions]
         self._cart_positions: list[int] | None = None
         self._product_cart_positions: list[int] = []
         self.cart_labels: list[str] = []  # the words of the cart and buy controls, for evidence
+
+    def mentions_in(self, lo: int, hi: int) -> list:
+        """The medicine mentions that start in ``[lo, hi)`` (bisected: a catalogue names thousands)."""
+        import bisect
+
+        return self.mentions[bisect.bisect_left(self.mention_starts, lo) : bisect.bisect_left(self.mention_starts, hi)]
 
     # Cart controls: buttons and submit inputs whose words are a shop's, and links whose text is.
     def cart_positions(self, in_menus: bool = True) -> list[int]:
@@ -443,7 +450,7 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
         if key in done:
             continue
         # Other medicines in the same block: a block that lists many is a section, not one product's card.
-        others = {m.medicine.generic for m in pf.mentions if blk.start <= m.start < blk.end}
+        others = {m.medicine.generic for m in pf.mentions_in(blk.start, blk.end)}
         if len(others) > 3:
             continue
         sentence_lo, sentence_hi = blk.start, blk.end
@@ -599,7 +606,7 @@ def _page_medicine(page: Page, pf: PageFacts) -> Any:
     if len(found) != 1:
         heading = next((blk for blk in page.blocks if blk.kind == "heading" and not blk.chrome), None)
         if heading is not None:
-            found = {m.medicine.generic: m for m in pf.mentions if heading.start <= m.start < heading.end}
+            found = {m.medicine.generic: m for m in pf.mentions_in(heading.start, heading.end)}
     return next(iter(found.values())) if len(found) == 1 else None
 
 
@@ -642,7 +649,7 @@ def _offers_in_nameless_rows(page: Page, pf: PageFacts, found: list[Offer]) -> l
     for blk in page.blocks:
         if blk.kind not in ("row", "item", "option") or blk.chrome or blk.end - blk.start > 200:
             continue
-        if any(blk.start <= m.start < blk.end for m in pf.mentions):
+        if pf.mentions_in(blk.start, blk.end):
             continue  # rows that name their medicine were read above
         prices = prices_in(page.text, pf.low, pf.languages, blk.start, blk.end)
         if not prices:

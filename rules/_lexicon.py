@@ -50,6 +50,7 @@ _ALLOWED = re.compile(r"^[\w *|\[\]~\-]+$")
 # for search engines, and a short page shows too few words to tell its language. These phrases are specific
 # enough to mean the same on any page; the rest (carts, units, warnings) are read in the page's languages.
 EVERY_LANGUAGE = frozenset(("no_prescription", "no_restrictions", "prescription_required", "pharmacy_services", "otc_words"))
+MAX_MATCHES = 200  # matches of one key kept per page
 DETECT_CHARS = 30_000  # a page's language is read off its first 30,000 characters
 MIN_STOPWORDS = 6  # hits of a language's function words before it counts as a language of the page
 
@@ -223,7 +224,12 @@ def find(page: Page, key: str) -> list[tuple[int, int]]:
         rx = combined(LANGUAGES if key in EVERY_LANGUAGE else page_languages(page), key)
         # A phrase read across two blocks of the flattened text ("Prescription | Transfer" in a menu) was
         # never written: it is dropped.
-        found = [m.span() for m in rx.finditer(lower(page)) if not crosses_blocks(page, *m.span())] if rx is not None else []
+        found = []
+        for m in rx.finditer(lower(page)) if rx is not None else ():
+            if not crosses_blocks(page, *m.span()):
+                found.append(m.span())
+                if len(found) >= MAX_MATCHES:
+                    break  # enough to judge; a page that repeats a phrase endlessly costs no more
         cache[key] = found
     return found
 

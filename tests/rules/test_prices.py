@@ -667,3 +667,14 @@ def test_price_in_a_warning_is_not_an_offer():
     f = by_outcome(found, "prices-far-below-reference")
     assert [e.quote for e in f.evidence] == ["Viagra 100mg 10 pills $9.90"]  # the Cialis warning is not an offer
     assert f.facts["offers_in_warnings"] == 1
+
+
+def test_a_long_run_of_digits_costs_linear_time():
+    import time
+
+    from pharmcheck.rules import prices
+
+    site = make_site("<html><body><p>" + "9" * 200_000 + " Viagra 100 mg 10 pills $5</p></body></html>")
+    started = time.process_time()
+    list(prices.check(site))
+    assert time.process_time() - started < 2.0  # 10 KB of digits took 3.5 s before (issue 7)
