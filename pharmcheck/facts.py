@@ -34,6 +34,7 @@ _PRICE_RX = re.compile(
     rf"(?<![\w.,])(?:(?P<pre>us\$|ca\$|c\$|a\$|au\$|r\$|[$€£₹]|(?:{_CODES})\s?)\s?(?P<a1>{_AMOUNT})"
     rf"|(?P<a2>{_AMOUNT})\s?(?P<post>[$€£₹]|zł|(?:{_CODES}|euros?|eur|dollars?|z[lł]oty|reais|kr)(?!\w)))"
 )
+_OLD_PRICE_BEFORE = re.compile(r"(?:\bwas|\bstatt|\buvp|\brrp|instead of|au lieu de|\bantes|invece di|\bzamiast|\bera|\bvoorheen|\bregular(?: price)?)\s*:?\s*$")
 _STRENGTH_RX = re.compile(r"(?<![\w.,])(\d{1,5}(?:[.,]\d{1,3})?)\s?(mg|mcg|µg|ug|g|ml|iu|ie|ui)(?![\w])")
 _BONUS_RX = re.compile(r"\+\s?\d{1,4}\s?(?:free|bonus|gratis|offert|kostenlos)|\bbonus\b", re.I)
 
@@ -89,7 +90,8 @@ class Price:
     per_unit: bool = False
 
 
-def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: int | None = None) -> list[Price]:
+def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: int | None = None,
+              struck: list[tuple[int, int]] | None = None) -> list[Price]:
     """The money amounts in ``text[start:end]``, each marked when a per-unit phrase follows or precedes it."""
     from pharmcheck.rules import _lexicon
 
@@ -97,9 +99,13 @@ def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: 
     out: list[Price] = []
     per_unit = _lexicon.combined(langs, "per_unit")
     for m in _PRICE_RX.finditer(low, start, end):
+        if struck and any(a <= m.start() < b for a, b in struck):
+            continue  # a struck-through old price (<del>, <s>): not what the buyer pays
         amount = parse_amount(m.group("a1") or m.group("a2") or "")
         if amount is None:
             continue
+        if _OLD_PRICE_BEFORE.search(low[max(start, m.start() - 14) : m.start()]):
+            continue  # "was $89", "statt 12,99 €", "au lieu de 20 €": the old price
         cur = _currency(m.group("pre") or m.group("post"))
         after = low[m.end() : min(end, m.end() + 24)]
         before = low[max(start, m.start() - 24) : m.start()]
@@ -174,9 +180,16 @@ def block_quote(page: Page, start: int, end: int, limit: int = MAX_QUOTE) -> str
     paragraph), cut to its sentence when the block is long: proof that never runs into the menu beside it."""
     from pharmcheck.rules._drugs import sentence_bounds
 
+    import bisect
+
     b = page.block_at(start, end)
     text = page.text
     lo, hi = (page.blocks[b].start, page.blocks[b].end) if b != -1 else (0, len(text))
+    if b != -1 and page.blocks[b].chrome and page.line_starts:
+        # In a header, a menu or a footer, the line itself ("Ihre Apotheke in der Altstadt"), not its neighbours.
+        first = bisect.bisect_right(page.line_starts, start) - 1
+        last = bisect.bisect_right(page.line_starts, max(start, end - 1)) - 1
+        lo, hi = page.line_starts[first], page.line_starts[last] + len(page.lines[last])
     if hi - lo > limit:
         s_lo, s_hi = sentence_bounds(text, start, end)
         lo, hi = max(lo, s_lo), min(hi, s_hi)
@@ -378,7 +391,7 @@ def _fill(offer: Offer, page: Page, pf: PageFacts, lo: int, hi: int, after: int)
     text, low = page.text, pf.low
     offer.strength = _strength(text, after, hi) or _strength(text, lo, hi)
     offer.quantity = _quantity(low, after, hi, pf.languages) or _quantity(low, lo, hi, pf.languages)
-    prices = prices_in(text, low, pf.languages, lo, hi)
+    prices = prices_in(text, low, pf.languages, lo, hi, struck=page.struck)
     later = [p for p in prices if p.start >= after] or prices
     unit = next((p for p in later if p.per_unit), None)
     total = next((p for p in later if not p.per_unit), None)
@@ -491,7 +504,9 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
                         offer.price, offer.currency = amount, _currency(values.get("data-currency")) or offer.currency
                         break
         pack = offer.quantity is not None or offer.strength is not None
-        offer.strong = bool(cart or (offer.price is not None and pack))
+        # A price with a pack is an offer on a page that sells (a cart or buy control somewhere); on a page
+        # with none it may be a price comparison or an article's table, one weak sign.
+        offer.strong = bool(cart or (offer.price is not None and pack and pf.cart_positions()))
         what = {"table-row": "a table row", "list-item": "a list item", "card": "a product card or offer box",
                 "select": "a pack list", "form": "an order form", "text": "a sentence"}.get(where, where)
         parts = [p for p, ok in (("a price", offer.price is not None), ("a pack or strength", pack),
@@ -534,7 +549,7 @@ def _offers_in_jsonld(page: Page) -> list[Offer]:
                 continue
             offers = item.get("offers")
             offer_list = [o for o in (offers if isinstance(offers, list) else [offers]) if isinstance(o, dict)]
-            price = currency = None
+            price = currency = quantity = None
             for o in offer_list:
                 amount = o.get("price", o.get("lowPrice"))
                 spec = o.get("priceSpecification")
@@ -544,6 +559,9 @@ def _offers_in_jsonld(page: Page) -> list[Offer]:
                 if amount is not None:
                     price = parse_amount(str(amount).replace(" ", "")) if not isinstance(amount, (int, float)) else float(amount)
                     currency = o.get("priceCurrency") or currency
+                    eligible = o.get("eligibleQuantity")
+                    if isinstance(eligible, dict) and str(eligible.get("value", "")).isdigit():
+                        quantity = int(str(eligible["value"]))
                     break
             offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where="json-ld",
                           quote=_clip(f"{item.get('name', '')} {price if price is not None else ''} {currency or ''}"),
@@ -551,6 +569,9 @@ def _offers_in_jsonld(page: Page) -> list[Offer]:
                           + (" with a price" if price is not None else ""), price=price,
                           currency=str(currency).upper()[:3] if currency else None, page=page)
             offer.strength = _strength(name, 0, len(name))
+            offer.quantity = quantity
+            if price is not None and quantity:
+                offer.unit_price = round(price / quantity, 4)
             out.append(offer)
             if len(out) >= 50:
                 return out
@@ -602,11 +623,15 @@ def _page_medicine(page: Page, pf: PageFacts) -> Any:
     """The one medicine a product page is about: named in its title or its first heading."""
     from pharmcheck.rules import _medicines
 
-    found = {m.medicine.generic: m for m in _medicines.find_in(page.title)}
+    found: dict = {}
+    for m in _medicines.find_in(page.title):
+        found.setdefault(m.medicine.generic, m)  # the first name: "Atorvastatin 20 mg (Generic Lipitor)"
     if len(found) != 1:
         heading = next((blk for blk in page.blocks if blk.kind == "heading" and not blk.chrome), None)
         if heading is not None:
-            found = {m.medicine.generic: m for m in pf.mentions_in(heading.start, heading.end)}
+            found = {}
+            for m in pf.mentions_in(heading.start, heading.end):
+                found.setdefault(m.medicine.generic, m)
     return next(iter(found.values())) if len(found) == 1 else None
 
 
@@ -702,6 +727,11 @@ def _offers_in_text(page: Page, pf: PageFacts, covered: set[str]) -> list[Offer]
         b = page.block_at(start) if start >= 0 else -1
         if b != -1 and page.blocks[b].chrome:
             continue  # a menu entry, followed in the flattened text by somebody else's price
+        if b != -1 and page.blocks[b].kind in ("para", "box"):
+            lo, hi = _drugs.sentence_bounds(page.text, start, start + len(old.name))
+            lo, hi = max(lo, page.blocks[b].start), min(hi, page.blocks[b].end)
+            if len(page.text[lo:hi].split()) > 12 and not pf.has_cart_in(lo, hi):
+                continue  # a story that mentions a price ("the $70 price per pill put him off") sells nothing
         offer = Offer(medicine=med, name=old.name, url=page.url, where="text",
                       quote=block_quote(page, start, start + len(old.name)) if start >= 0 else _clip(old.quote),
                       strong=old.strength == _drugs.STRONG, why=old.why, start=start, page=page)

@@ -244,6 +244,8 @@ _ROLE_OF_TAG = {
 }
 _PRODUCT_CLASS = re.compile(r"product|offer|item|card|goods|listing|package|pack|deal|price|tile", re.I)
 _CHROME_CLASS = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|header|footer|breadcrumbs?|topbar|sidebar)(?:$|[\s_-])", re.I)
+_OLD_PRICE_CLASS = re.compile(r"(?:^|[\s_-])(?:was|old|regular|strike|strikethrough|line-through|crossed|list-price|rrp|uvp|"
+                              r"compare|before)(?:$|[\s_-])", re.I)
 _PRICE_ATTR = re.compile(r"^data-(?:product-)?(?:price|sale-price|price-amount|amount|currency)$")
 MAX_BLOCKS = 50_000  # a hostile page cannot make the structure unbounded
 MAX_JSONLD = 20  # scripts read per page
@@ -295,6 +297,7 @@ class Page:
         self.controls: list[Control] = []  # buttons and submit inputs
         self.props: list[Prop] = []  # microdata/RDFa properties and price data attributes
         self.jsonld: list[Any] = []  # parsed JSON-LD scripts
+        self.struck: list[tuple[int, int]] = []  # ranges of page.text inside <del>, <s>, <strike> (old prices)
         if raw.body and raw.is_html:
             self._parse(raw.body)
 
@@ -352,6 +355,9 @@ class Page:
                             form.start, form.end = line_starts[first_line], line_starts[-1] + len(lines[-1])
                     elif act == "scope":
                         scope_stack.pop()
+                    elif act == "struck":
+                        if len(lines) > first_line:
+                            self.struck.append((line_starts[first_line], line_starts[-1] + len(lines[-1])))
                     elif act == "address":
                         start = address_first.pop()
                         text = ", ".join(lines[start:])
@@ -472,6 +478,8 @@ class Page:
             elif name == "address":
                 address_first.append(len(lines))
                 actions.append("address")
+            if name in ("del", "s", "strike") or (node.get("class") and _OLD_PRICE_CLASS.search(_classes(node))):
+                actions.append("struck")
             if name in ("input", "img", "br", "hr", "meta", "link"):
                 if new_block != -1:
                     block_stack.pop()

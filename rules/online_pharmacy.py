@@ -182,7 +182,7 @@ def _services(page: Page, base: str) -> Iterator[Signal]:
                 break
     if page.title:
         m = _SERVICE.search(page.title.lower())
-        if m and _drugs.classify(page.title, m.start(), m.end()) == CLAIM:
+        if m and _drugs.classify(page.title, m.start(), m.end()) == CLAIM and not _headline(page.title.split("|")[0]):
             yield Signal(SERVICES, True, page.url, page.title, "title", "the page title names a pharmacy service")
     for form in page.forms:
         if not _SERVICE_FORM.search(" ".join([form.action, *form.fields])):
@@ -275,6 +275,11 @@ def _offer_signals(offers: list[facts.Offer]) -> list[Signal]:
 _DETECTIONS: "weakref.WeakKeyDictionary[Site, Detection]" = weakref.WeakKeyDictionary()
 
 
+def _headline(text: str) -> bool:
+    """An article's headline ("E-Rezept: Was Patienten jetzt wissen müssen"), not a pharmacy's own heading."""
+    return ":" in text or "?" in text or len(text.split()) > 6
+
+
 def _lexicon_services(page: Page) -> Iterator[Signal]:
     """Pharmacy services in the page's languages: "Rezept einlösen", "E-Rezept", "envoyer votre ordonnance"."""
     langs = _lexicon.page_languages(page)
@@ -283,7 +288,8 @@ def _lexicon_services(page: Page) -> Iterator[Signal]:
             yield Signal(SERVICES, True, page.url, f"{link.text} -> {link.url}", "link", "a link to a pharmacy service")
             return
     for blk in page.blocks:
-        if blk.kind == "heading" and not blk.chrome and _lexicon.has(page.text[blk.start : blk.end], "pharmacy_services", langs):
+        if blk.kind == "heading" and not blk.chrome and not _headline(page.text[blk.start : blk.end]) \
+                and _lexicon.has(page.text[blk.start : blk.end], "pharmacy_services", langs):
             yield Signal(SERVICES, True, page.url, page.text[blk.start : blk.end][:200], "heading",
                          "a heading names a pharmacy service")
             return
@@ -319,15 +325,20 @@ def _red_flags(page: Page, shop: bool) -> Iterator[Signal]:
             b = page.block_at(lo, hi)
             blk = page.blocks[b] if b != -1 else None
             near = blk is not None and blk.end - blk.start < 600 and any(blk.start <= m.start < blk.end for m in rx_mentions)
+            lo_s, hi_s = _drugs.sentence_bounds(page.text, lo, hi)
             if not near and (facts.said_of_otc_products(page, lo, hi) or
                              key == "no_prescription" and facts.is_bare_label(page, lo, hi) and _otc_category(page, lo, hi)):
                 continue  # "No prescription needed: it's a dietary supplement"
             # With a shop's cart, the claim makes a pharmacy, unless its sentence sets a product against a
             # medicine ("works better than Viagra, and you can buy it without any prescription"): a supplement.
-            lo_s, hi_s = _drugs.sentence_bounds(page.text, lo, hi)
             compared = any(lo_s <= m.start < hi_s and _drugs.is_comparison(page.text, m.start, m.end)
                            for m in facts.page_facts(page).mentions)
-            strong = near or (shop and not compared)
+            # Said in a warning or news ("sites that sell Viagra without a prescription"): not the site's claim.
+            warning = _lexicon.combined(_lexicon.page_languages(page) + ("en",), "warning")
+            if warning is not None and warning.search(_lexicon.lower(page), lo_s, hi_s):
+                continue
+            # A claim makes a pharmacy with a shop's cart; without one (news, a forum) it is one weak sign.
+            strong = shop and not compared
             yield Signal(RED_FLAG, strong, page.url, facts.block_quote(page, lo, hi), "text",
                          "the site says medicines can be had without a prescription")
             return

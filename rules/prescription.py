@@ -412,6 +412,11 @@ def _red_in_lexicons(page: Page, reading: _Reading, red_spans: list[tuple[int, i
             if verdict == REFUSAL:
                 reading.add("required", Hit("refusal", page.url, quote, "text", names_drug))
                 continue
+            warning = _lexicon.combined(_lexicon.page_languages(page), "warning")
+            s_lo, s_hi = _drugs.sentence_bounds(page.text, lo, hi)
+            if warning is not None and warning.search(_lexicon.lower(page), s_lo, s_hi):
+                reading.add("ignored", Hit("warning", page.url, quote, "text", names_drug))
+                continue
             if verdict != CLAIM or _lexicon.combined(_lexicon.page_languages(page), "refusal") is not None and \
                     _lexicon.combined(_lexicon.page_languages(page), "refusal").search(_lexicon.lower(page), max(blo, lo - 80), hi):
                 reading.add("ignored", Hit(verdict if verdict != CLAIM else "refusal", page.url, quote, "text", names_drug))
@@ -565,13 +570,16 @@ def check(site: Site) -> Iterator[Finding]:
     reading = read_site(site, claims=False)
     # Red flags on a site that is not a pharmacy count only when they name a prescription drug
     # ("Order Xanax, no prescription"); "a herbal pill you can buy without prescription" does not.
-    red = reading.red if gate.detected else [h for h in reading.red if h.names_drug]
-    if not gate.detected and not red:
+    red = reading.red
+    if not gate.detected:
+        # A page that sells nothing: "sites that sell Viagra without a prescription" is news, not a claim. What was
+        # read is kept in the facts.
         yield Finding(
             outcome="prescription-not-applicable",
             status=NOT_APPLICABLE,
             message="The site does not appear to sell prescription medicines, so the prescription check does not apply.",
             searched=site.urls,
+            facts={"phrases_read_but_not_claims": _quotes(red, 3)},
         )
         return
 

@@ -186,6 +186,12 @@ def _structured(site: Site, ref: Reference, found: list[Offer]) -> list[Offer]:
             continue
         if o.medicine.kind in ("foreign-brand", "variant") and entry["kind"] == "brand":
             continue  # a copy is compared with its generic, never with the brand's price
+        if entry["kind"] == "brand" and "generic" in f"{o.quote} {o.page.title if o.page else ''}".lower():
+            # "Generic Lipitor": the generic's reference, or none
+            entry_key = ref.generic_entry.get(entry["generic"])
+            entry = ref.drugs.get(entry_key or "")
+            if entry is None or (o.url, entry_key) in have:
+                continue
         unit = o.unit_price if o.unit_price is not None else (o.price / o.quantity if o.price and o.quantity else None)
         if unit is None:
             continue
