@@ -60,3 +60,9 @@ def test_a_prescription_claim_does_not_wash_out_an_unauthorised_offer():
     assert "medicines-unauthorised-offered" in report["verdict"]["critical"]
     outcomes = {f["outcome"] for r in report["rules"] for f in r["findings"]}
     assert "prescription-required" in outcomes  # the claim is read, and does not carry the site
+
+
+def test_a_pharmacy_saying_a_brand_is_not_licensed_is_not_marked():
+    html = page("<h1>Our pharmacy</h1><p>Refill your prescription online.</p>"
+                "<p>Kamagra is not licensed in the UK: buy sildenafil only on prescription.</p>")
+    assert not [f.outcome for f in run(html) if f.outcome.startswith("medicines-unauthorised")]
