@@ -135,7 +135,23 @@ def pattern(code: str, key: str) -> re.Pattern[str] | None:
     if not phrases:
         return None
     body = "|".join(compile_phrase(p) for p in phrases)
-    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+    # The letters a match can start with, as a look-ahead: the engine skips every other position cheaply
+    # instead of trying each phrase there (a third of the cost of reading a page).
+    firsts = "".join(sorted({c for p in phrases for c in _first_letters(p)}))
+    lead = f"(?=[{re.escape(firsts)}])" if firsts else ""
+    return re.compile(r"(?<!\w)" + lead + r"(?:" + body + r")(?!\w)")
+
+
+def _first_letters(phrase: str) -> set[str]:
+    out: set[str] = set()
+    for tok in phrase.split(" "):
+        optional = tok.startswith("[")
+        for alt in tok.strip("[]").split("|"):
+            if alt:
+                out.add(alt[0])
+        if not optional:
+            break
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -145,7 +161,10 @@ def combined(langs: tuple[str, ...], key: str) -> re.Pattern[str] | None:
     bodies = [p.pattern for p in parts if p is not None]
     if not bodies:
         return None
-    return re.compile("|".join(f"(?:{b})" for b in bodies))
+    if len(bodies) == 1:
+        return parts[0] if parts[0] is not None else re.compile(bodies[0])
+    firsts = "".join(sorted({c for code in langs for p in lexicon(code).words[key] for c in _first_letters(p)}))
+    return re.compile(r"(?<!\w)(?=[" + re.escape(firsts) + "])(?:" + "|".join(f"(?:{b})" for b in bodies) + ")")
 
 
 # ----------------------------------------------------------------------------------------------
