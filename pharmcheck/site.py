@@ -120,13 +120,25 @@ _BOMS = (
 )
 
 
+# The encodings a web page may declare (the WHATWG Encoding Standard's, as Python names them). Python knows
+# many more (cp037 is EBCDIC, punycode and rot13 are not text encodings at all): a page that declares one of
+# those would blind every rule or crash the decoder, so the declaration is ignored.
+_WEB_CODECS = frozenset(
+    "utf-8 ibm866 iso8859-2 iso8859-3 iso8859-4 iso8859-5 iso8859-6 iso8859-7 iso8859-8 iso8859-10 iso8859-13 "
+    "iso8859-14 iso8859-15 iso8859-16 koi8-r koi8-u mac-roman mac-cyrillic cp874 cp1250 cp1251 cp1252 cp1253 "
+    "cp1254 cp1255 cp1256 cp1257 cp1258 gbk gb18030 big5 big5hkscs euc_jp iso2022_jp shift_jis cp932 euc_kr "
+    "cp949 latin-1 iso8859-1 tis-620 iso8859-11 gb2312 utf-16-le utf-16-be utf-16".split()
+)
+
+
 def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
+        found = codecs.lookup(name.strip().strip("\"'")).name
     except LookupError:
         return None
+    return found if found in _WEB_CODECS else None
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:

@@ -92,3 +92,17 @@ def test_registered_domain_uses_the_bundled_suffix_list_only():
 def test_non_html_is_not_parsed():
     page = Page(RawPage(url="https://x.example/a.pdf", headers={"content-type": "application/pdf"}, body=b"%PDF-1.4 no prescription"))
     assert page.text == "" and page.links == []
+
+
+@pytest.mark.parametrize("charset", ["cp037", "punycode", "rot13", "idna", "unicode_escape"])
+def test_a_page_cannot_pick_a_codec_that_is_no_web_encoding(charset):
+    """<meta charset=cp037> would read a rogue shop as EBCDIC garbage; punycode crashed the decoder."""
+    body = f'<html><head><meta charset="{charset}"><title>Shop</title></head><body><p>Viagra 100 mg, no prescription needed</p></body></html>'.encode()
+    text, used = decode_html(body, f"text/html; charset={charset}")
+    assert used == "utf-8" and "no prescription needed" in text
+
+
+def test_web_encodings_are_still_honoured():
+    body = '<html><head><meta charset="windows-1251"></head><body><p>Аптека</p></body></html>'.encode("cp1251")
+    text, used = decode_html(body)
+    assert used == "cp1251" and "Аптека" in text
