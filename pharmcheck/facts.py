@@ -166,7 +166,9 @@ _WHERE_OF_KIND = {"row": "table-row", "item": "list-item", "card": "card", "opti
 
 
 def _clip(text: str, center: int | None = None, limit: int = MAX_QUOTE) -> str:
-    text = " ".join(text.split())
+    from .site import _CONTROL
+
+    text = " ".join(_CONTROL.sub("", text).split())
     if len(text) <= limit:
         return text
     if center is None or center < limit // 2:

@@ -272,8 +272,13 @@ def join_url(base: str, href: str) -> str | None:
         return None
 
 
+# Control characters (ESC starts a terminal escape: "\x1b[2J" clears the screen) and bidirectional overrides
+# (they reorder what a reader sees) are written by the people judged: they never reach a rule or a report.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _norm(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def _classes(el) -> str:

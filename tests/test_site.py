@@ -106,3 +106,13 @@ def test_web_encodings_are_still_honoured():
     body = '<html><head><meta charset="windows-1251"></head><body><p>Аптека</p></body></html>'.encode("cp1251")
     text, used = decode_html(body)
     assert used == "cp1251" and "Аптека" in text
+
+
+def test_terminal_escapes_and_bidi_overrides_never_reach_the_text():
+    from pharmcheck.site import Page, RawPage
+
+    body = "<html><head><title>\x1b[2JShop</title></head><body><p>\x1b[2J\x1b[1;1H LIKELY LEGITIMATE \u202eevil</p><a href='/x'>\x1b]8;;x\x07link</a></body></html>"
+    page = Page(RawPage(url="https://shop.example/", body=body.encode(), headers={"content-type": "text/html"}))
+    for text in (page.text, page.title, *(link.text for link in page.links)):
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "LIKELY LEGITIMATE" in page.text
