@@ -277,6 +277,14 @@ def join_url(base: str, href: str) -> str | None:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def _splits(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
 def _norm(text: str) -> str:
     return _WS.sub(" ", _CONTROL.sub("", text)).strip()
 
@@ -521,8 +529,8 @@ class Page:
             if "/cdn-cgi/l/email-protection#" in href:  # the code sits in the fragment, which join_url drops
                 self.protected_emails.append(href.rsplit("#", 1)[1][:200])
             url = href if href.startswith(("tel:", "mailto:")) else join_url(base, href)
-            if url is None:
-                continue
+            if url is None or not _splits(url):
+                continue  # "mailto://[x": an address no rule can take apart is no link
             own = " ".join(lines[a_first:a_end])
             extra = [alt for alt in alts]
             if a.get("title"):
@@ -668,7 +676,10 @@ def registered_domain(url: str) -> str:
     """The registrable domain of a URL (``www.shop.example.co.uk`` -> ``example.co.uk``)."""
     if not url or url.startswith("file:") or "://" not in url:
         return ""
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # "https://]", "mailto://[x": a malformed address belongs to no site
+        return ""
     if not host:
         return ""
     ext = _extractor()(host)
@@ -682,8 +693,9 @@ def same_site(url: str, other: str) -> bool:
     a, b = registered_domain(url), registered_domain(other)
     if not a or not b:
         return False
-    if a == b and a.replace(".", "").isdigit():  # an IP: compare host and port too
-        return urlsplit(url).netloc == urlsplit(other).netloc
-    if a == b and a in ("localhost",):
-        return urlsplit(url).netloc == urlsplit(other).netloc
+    try:
+        if a == b and (a.replace(".", "").isdigit() or a in ("localhost",)):  # an IP: compare host and port too
+            return urlsplit(url).netloc == urlsplit(other).netloc
+    except ValueError:
+        return False
     return a == b

@@ -116,3 +116,18 @@ def test_terminal_escapes_and_bidi_overrides_never_reach_the_text():
     for text in (page.text, page.title, *(link.text for link in page.links)):
         assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert "LIKELY LEGITIMATE" in page.text
+
+
+def test_a_malformed_link_cannot_crash_a_rule_or_lift_a_verdict():
+    """`<a href="mailto://[x">` made the pharmacist rule raise "Invalid IPv6 URL" (issue 7)."""
+    from pathlib import Path
+
+    from pharmcheck.engine import analyze
+    from pharmcheck.site import registered_domain, same_site
+    from tests.helpers import make_site
+
+    html = (Path(__file__).resolve().parent.parent / "examples" / "sunrise-pharmacy" / "index.html").read_text(encoding="utf-8")
+    html = html.replace("</body>", '<a href="mailto://[x">Email our pharmacist</a><a href="https://]">x</a></body>')
+    report = analyze(make_site(html).raw)
+    assert not [f for r in report["rules"] for f in r["findings"] if f["status"] == "error"]
+    assert registered_domain("https://]") == "" and same_site("http://[x/", "https://a.example/") is False
