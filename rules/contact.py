@@ -266,6 +266,14 @@ def _region_words(before: str) -> list[str]:
 
 
 _GERMAN_STREET = re.compile(r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer)\s+\d{1,4}\s?[a-z]?\s*,?\s*$", re.I)
+_STREETS_BEFORE_FIVE_DIGITS = (
+    ("DE", _GERMAN_STREET),
+    ("FR", re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|quai|impasse|cours|route)\b"
+                      r"[^,\d]{1,40},?\s*$", re.I)),
+    ("IT", re.compile(r"\b(?:via|viale|piazza|piazzale|corso|largo|vicolo)\s[^,\d]{1,40}\s\d{1,4}[a-z]?\s*,?\s*(?:-\s*)?$", re.I)),
+    ("ES", re.compile(r"\b(?:calle|c/|avenida|avda\.|plaza|paseo|carrer|ronda|camino)\s?[^,\d]{1,40},?\s(?:n\.?º\s?)?\d{1,4}[a-z]?"
+                      r"(?:,\s?[^,\d]{1,12})?\s*,?\s*(?:-\s*)?$", re.I)),
+)
 
 
 def _classify_anchor(text: str, m: re.Match[str]) -> tuple[str | None, str, int] | None:
@@ -300,10 +308,13 @@ def _classify_anchor(text: str, m: re.Match[str]) -> tuple[str | None, str, int]
         country = _country_code(town.group(1))
         if country:
             return country, "named", town.end()
-        if len(digits) == 5 and digits.isdigit() and _GERMAN_STREET.search(before):
-            # "Ottmannshofer Straße 19, 88299 Leutkirch": a German street name and a five-digit postcode before
-            # the town (Austria and Switzerland use four digits).
-            return "DE", "postcode format", town.end()
+        if len(digits) == 5 and digits.isdigit():
+            # "Ottmannshofer Straße 19, 88299 Leutkirch", "12 rue Mercière, 69002 Lyon", "Via Roma 12, 20121
+            # Milano", "Calle Mayor 5, 28013 Madrid": the street's own word names the country of a five-digit
+            # postcode (Austria and Switzerland use four digits).
+            for country, street in _STREETS_BEFORE_FIVE_DIGITS:
+                if street.search(before):
+                    return country, "postcode format", town.end()
         return None, "", town.end()
     prefix = _LETTER_PREFIX.search(text, max(0, start - 3), start)
     if prefix and prefix.group(1) in _COUNTRY_PREFIX:

@@ -389,3 +389,22 @@ def test_documentation():
     doc = " ".join((contact.__doc__ or "").split())
     for words in ("BeSafeRx", "PO box", "phonenumbers", "does not certify"):
         assert words in doc
+
+
+@pytest.mark.parametrize(
+    ("html", "country"),
+    [
+        ("<p>Rosen Apotheke, Ottmannshofer Straße 19, 88299 Leutkirch</p>", "DE"),
+        ("<p>Pharmacie du Marché, 12 rue Mercière, 69002 Lyon</p>", "FR"),
+        ("<p>Farmacia Centrale, Via Roma 12, 20121 Milano</p>", "IT"),
+        ("<p>Farmacia Sol, Calle Mayor 5, 28013 Madrid</p>", "ES"),
+    ],
+)
+def test_a_street_word_names_the_country_of_a_five_digit_postcode(html, country):
+    f = only(run(page(html)), "contact-address")
+    assert f.outcome == "contact-address-found" and f.facts["countries"] == [country]
+
+
+def test_five_digits_with_no_street_word_name_no_country():
+    f = only(run(page("<p>Order number 12 in queue, 28013 Madrid</p>")), "contact-address")
+    assert f.outcome != "contact-address-found" or f.facts["countries"] != ["ES"]
