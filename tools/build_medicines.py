@@ -8,21 +8,27 @@ Inputs (all in the repository, except the optional Medicare data):
 
 * ``tools/medicines/ingredients.tsv``: one row per active ingredient: its group, its status in the US, the
   UK, the EU and Canada (``rx`` prescription-only, ``pharmacy`` pharmacy-only, ``general-sale``,
-  ``not-authorised``), its US DEA schedule (21 CFR 1308.11-1308.15) and UK Misuse of Drugs Act class, and
-  the ids of the sources (``SOURCES`` below) the row was read from;
+  ``not-authorised``), its US DEA schedule (21 CFR 1308.11-1308.15) and UK Misuse of Drugs Act class, the
+  ids of the sources (``SOURCES`` below) the row was read from, and a note;
 * ``tools/medicines/names.tsv``: one row per name a page may use (brand, generic, foreign brand, made-up
   variant) with its ingredients (``+``-separated), its kind, status overrides per region
-  (``us:not-authorised uk:pharmacy``) where the product differs from its ingredient (Kamagra is not
+  (``us:not-authorised uk:pharmacy``) where the product differs from its ingredients (Kamagra is not
   authorised anywhere, though sildenafil is a prescription medicine everywhere; Viagra Connect is a UK
-  pharmacy medicine), whether the name is also an ordinary word (``ambiguous``) and a note;
-* the reference prices: each name's ``price_entry`` is the entry of ``rules/data/reference_prices.json``
-  (derived by ``tools/derive_reference_prices.py`` from Medicare Part D) that lists it among its aliases,
-  else the generic entry of its single ingredient for a foreign brand or a variant (a copy is compared
-  with its generic, never with the brand's price), else none. The price entries are copied in, without
-  their alias lists, so the table carries everything a rule needs.
+  pharmacy medicine), ``us_schedule`` / ``uk_controlled`` overrides where a combination product differs
+  from its strictest ingredient (co-codamol is Schedule III though codeine alone is II; Fioricet is an
+  exempted product: ``-`` = none), a group override, whether the name is also an ordinary word
+  (``ambiguous``), its sources and a note;
+* the reference prices: the entries of ``tools/derive_reference_prices.py``, derived afresh from the
+  Medicare Part D CSV files when the shared data folder is present, else read from the committed
+  ``rules/data/reference_prices.json``. Each name's ``price_entry`` is the entry that lists it among its
+  aliases, else the generic entry of its single ingredient for a foreign brand or a variant (a copy is
+  compared with its generic, never with the brand's price), else none. The price entries are copied in,
+  without their alias lists, so the table carries everything a rule needs.
 
-Rules applied, and checked here: every ingredient a name uses exists; every status is one of the four
-codes; a name's schedule is the strictest of its ingredients'; no name appears twice. The output is
+Checked here: every ingredient a name uses exists; every status, schedule, class, kind and source id is
+valid; every price entry exists; no name appears twice, not even in the form the matcher looks names up
+(lower case without spaces, hyphens and slashes); every alias of the price table is a name. A name's
+schedule and class are the strictest of its ingredients' unless the row says otherwise. The output is
 deterministic (sorted keys, no timestamp).
 """
 
@@ -30,13 +36,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIR = REPO / "tools" / "medicines"
 PRICES = REPO / "rules" / "data" / "reference_prices.json"
+DERIVE = REPO / "tools" / "derive_reference_prices.py"
+AS_OF = "2026-12-02"
 OUT = REPO / "rules" / "data" / "medicines.json"
 REGIONS = ("us", "uk", "eu", "ca")
 STATUS_CODES = {
@@ -60,14 +70,18 @@ SOURCES = [
      "publisher": "European Commission / European Medicines Agency", "url": "https://ec.europa.eu/health/documents/community-register/html/"},
     {"id": "health-canada-dpd", "title": "Drug Product Database and the Prescription Drug List",
      "publisher": "Health Canada", "url": "https://www.canada.ca/en/health-canada/services/drugs-health-products/drug-products/drug-product-database.html"},
+    {"id": "dea-exempt-products", "title": "21 CFR 1308.32, Exempted prescription products (e.g. butalbital/acetaminophen/caffeine)",
+     "publisher": "US Drug Enforcement Administration, via the eCFR", "url": "https://www.ecfr.gov/current/title-21/chapter-II/part-1308/subject-group-ECFR7e9a8a6bd0e9ecb/section-1308.32"},
     {"id": "medicare-partd", "title": "Medicare Part D drug spending by brand and generic name, 2013-2017",
      "publisher": "Centers for Medicare & Medicaid Services (public domain), via USAFacts/drugprice", "url": "https://github.com/USAFacts/drugprice"},
 ]
 TRANSCRIBED = (
-    "Statuses, schedules and classes were transcribed by hand from the registers above (this table is not read "
-    "from them by machine) and checked on 2026-12-02. A register is the authority: where it and this table "
-    "disagree, the register is right. EU status is that of the EU as a whole or of most member states; a medicine "
-    "may be authorised in one member state only."
+    "Statuses, schedules and classes were transcribed by hand, from the compiler's knowledge of the registers "
+    f"above, on {AS_OF}; this machine has no internet, so no register was read, by machine or by eye, on that "
+    "date, and none of the rows has been re-checked against a live copy. A register is the authority: where it "
+    "and this table disagree, the register is right. EU status is that of most member states (a medicine may "
+    "be authorised in one member state only); a brand takes its medicine's status in every region unless its "
+    "row says otherwise (a US brand is not marked not-authorised in the UK for being sold there under another name)."
 )
 
 
@@ -83,6 +97,33 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
 def _strictest(values: list[str], order: tuple[str, ...]) -> str | None:
     present = [v for v in values if v]
     return min(present, key=order.index) if present else None
+
+
+def load_prices(prices_path: Path = PRICES, data_dir: Path | None = None) -> dict:
+    """The reference price table: derived from the Medicare CSV files when they are present, else the committed JSON."""
+    spec = importlib.util.spec_from_file_location("derive_reference_prices", DERIVE)
+    if prices_path == PRICES and spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        folder = Path(data_dir or module.DEFAULT_DATA_DIR)
+        if (folder / module.PER_UNIT_CSV).exists():
+            return module.derive(folder)
+    return json.loads(prices_path.read_text(encoding="utf-8"))
+
+
+def _match_key(name: str) -> str:
+    """How the matcher (rules/_medicines.py) looks a name up: two names equal under it would collide."""
+    return re.sub(r"[\s\-/]+", "", name.lower())
+
+
+def _override(value: str, order: tuple[str, ...], derived: str | None, what: str) -> str | None:
+    if not value:
+        return derived
+    if value == "-":
+        return None
+    if value not in order:
+        raise BuildError(f"unknown {what} {value!r}")
+    return value
 
 
 def build(source_dir: Path = SOURCE_DIR, prices_path: Path = PRICES) -> dict:
@@ -104,10 +145,13 @@ def build(source_dir: Path = SOURCE_DIR, prices_path: Path = PRICES) -> dict:
         unknown = [s for s in sources if s not in source_ids]
         if unknown:
             raise BuildError(f"{name}: unknown sources {unknown}")
+        if not row["group"]:
+            raise BuildError(f"{name}: no group")
         ingredients[name] = {"group": row["group"], "status": status, "us_schedule": row["us_schedule"] or None,
-                             "uk_controlled": row["uk_controlled"] or None, "sources": sources}
+                             "uk_controlled": row["uk_controlled"] or None, "sources": sources,
+                             "note": row.get("note") or None}
 
-    prices_table = json.loads(prices_path.read_text(encoding="utf-8"))
+    prices_table = load_prices(prices_path)
     entries = prices_table["drugs"]
     alias_entry = {a: key for key, e in entries.items() for a in e["aliases"]}
     generic_entry = {}
@@ -116,10 +160,15 @@ def build(source_dir: Path = SOURCE_DIR, prices_path: Path = PRICES) -> dict:
             generic_entry.setdefault(e["generic"], key)
 
     names: dict[str, dict] = {}
+    match_keys: dict[str, list[str]] = {}
     for row in _read_tsv(source_dir / "names.tsv"):
         key = " ".join(row["name"].lower().split())
         if key in names:
             raise BuildError(f"name listed twice: {row['name']}")
+        match_keys.setdefault(_match_key(key), []).append(key)
+        sources = row["sources"].split()
+        if not sources or any(s not in source_ids for s in sources):
+            raise BuildError(f"{row['name']}: missing or unknown sources {sources}")
         ings = [i for i in row["ingredients"].split("+") if i]
         if not ings:
             raise BuildError(f"{row['name']}: no ingredient")
@@ -139,18 +188,39 @@ def build(source_dir: Path = SOURCE_DIR, prices_path: Path = PRICES) -> dict:
         price_entry = alias_entry.get(key)
         if price_entry is None and row["kind"] in ("foreign-brand", "variant") and len(ings) == 1:
             price_entry = generic_entry.get(ings[0])
+        if price_entry is not None and price_entry not in entries:
+            raise BuildError(f"{row['name']}: price entry {price_entry!r} does not exist")
+        if row["ambiguous"] not in ("", "yes"):
+            raise BuildError(f"{row['name']}: ambiguous is 'yes' or empty, not {row['ambiguous']!r}")
+        try:
+            us_schedule = _override(row["us_schedule"], SCHEDULE_ORDER,
+                                    _strictest([ingredients[i]["us_schedule"] or "" for i in ings], SCHEDULE_ORDER),
+                                    "US schedule")
+            uk_controlled = _override(row["uk_controlled"], UK_ORDER,
+                                      _strictest([ingredients[i]["uk_controlled"] or "" for i in ings], UK_ORDER),
+                                      "UK class")
+        except BuildError as exc:
+            raise BuildError(f"{row['name']}: {exc}") from None
         names[key] = {
             "name": row["name"],
             "ingredients": ings,
             "kind": row["kind"],
-            "group": ingredients[ings[0]]["group"],
+            "group": row["group"] or ingredients[ings[0]]["group"],
             "status": status,
-            "us_schedule": _strictest([ingredients[i]["us_schedule"] or "" for i in ings], SCHEDULE_ORDER),
-            "uk_controlled": _strictest([ingredients[i]["uk_controlled"] or "" for i in ings], UK_ORDER),
+            "us_schedule": us_schedule,
+            "uk_controlled": uk_controlled,
             "price_entry": price_entry,
             "ambiguous": row["ambiguous"] == "yes",
+            "sources": sources,
             "note": row["note"] or None,
         }
+    # "oxycodone/apap" and "oxycodone apap" are one name to the matcher: allowed only as spellings of one product.
+    same = ("ingredients", "kind", "status", "us_schedule", "uk_controlled", "price_entry", "ambiguous")
+    for spellings in match_keys.values():
+        for other in spellings[1:]:
+            a, b = names[spellings[0]], names[other]
+            if any(a[f] != b[f] for f in same):
+                raise BuildError(f"{spellings[0]!r} and {other!r} are one name to the matcher but differ")
     missing = sorted(a for a in alias_entry if a not in names)
     if missing:
         raise BuildError(f"price aliases with no name in names.tsv: {', '.join(missing[:20])}")
@@ -158,6 +228,7 @@ def build(source_dir: Path = SOURCE_DIR, prices_path: Path = PRICES) -> dict:
     return {
         "schema_version": 1,
         "generated_by": "tools/build_medicines.py",
+        "as_of": AS_OF,
         "sources": SOURCES,
         "transcribed": TRANSCRIBED,
         "status_codes": STATUS_CODES,
@@ -179,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         text = render(build())
-    except (BuildError, OSError, KeyError) as exc:
+    except (BuildError, OSError, KeyError, ValueError) as exc:
         print(f"build_medicines: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
