@@ -293,7 +293,6 @@ def _lexicon_services(page: Page) -> Iterator[Signal]:
             yield Signal(SERVICES, True, page.url, page.text[blk.start : blk.end][:200], "heading",
                          "a heading names a pharmacy service")
             return
-    low = _lexicon.lower(page)
     found = 0
     for lo, hi in _lexicon.find(page, "pharmacy_services"):
         if _drugs.context(page, lo, hi) == CLAIM and not facts.crosses_blocks(page, lo, hi):
@@ -301,7 +300,6 @@ def _lexicon_services(page: Page) -> Iterator[Signal]:
             found += 1
             if found >= 3:
                 return
-    del low
 
 
 def _lexicon_self(page: Page) -> Iterator[Signal]:
