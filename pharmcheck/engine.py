@@ -20,6 +20,23 @@ from .site import RawSite, Site, parse_site
 _STATUS_ORDER = (FAIL, ERROR, WARN, PASS, INFO, NOT_APPLICABLE)
 
 
+def warm_up() -> None:
+    """Import and build everything analysis needs (rules, tables, compiled patterns) by analysing a small page.
+
+    An audit worker calls this once, then ``gc.freeze()``: the long-lived objects leave the collector's
+    generations, and collections during analysis only walk the page trees."""
+    from .site import RawPage
+
+    page = (b"<!doctype html><html lang='en'><head><title>Pharmacy</title></head><body><nav><a href='/contact'>Contact</a>"
+            b"<a href='tel:+1 215 555 0142'>Call</a></nav><main><table><tr><td>Viagra 100 mg</td><td>10 pills</td>"
+            b"<td>$20.00</td><td><button>Add to cart</button></td></tr></table><p>No prescription needed. "
+            b"We ship worldwide from India.</p><address>1 Main St, Philadelphia, PA 19107</address></main></body></html>")
+    raw = RawSite(requested="https://warm-up.example/", start_url="https://warm-up.example/",
+                  final_url="https://warm-up.example/",
+                  pages=[RawPage(url="https://warm-up.example/", status=200, headers={"content-type": "text/html"}, body=page)])
+    analyze(raw)
+
+
 def run_rules(site: Site) -> list[dict[str, Any]]:
     from pharmcheck.rules import load_rules
 

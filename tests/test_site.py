@@ -9,11 +9,11 @@ import pytest
 from pharmcheck.site import (
     Page,
     RawPage,
-    _extractor,
     decode_html,
     registered_domain,
     same_site,
 )
+from pharmcheck.urls import _extractor
 from tests.helpers import make_site
 
 ASCII_PAGE = b'<html><head><meta charset="utf-16"></head><body><p>Buy Viagra, no prescription needed!</p></body></html>'
@@ -131,3 +131,39 @@ def test_a_malformed_link_cannot_crash_a_rule_or_lift_a_verdict():
     report = analyze(make_site(html).raw)
     assert not [f for r in report["rules"] for f in r["findings"] if f["status"] == "error"]
     assert registered_domain("https://]") == "" and same_site("http://[x/", "https://a.example/") is False
+
+
+def test_the_tree_holds_only_what_rules_read():
+    """Script, style, svg, template, noscript and iframe bodies, comments and white-space strings are never
+    built; a JSON-LD script is kept, and a comment still ends the text before it."""
+    from bs4 import Comment, NavigableString
+
+    from pharmcheck.reader import parse_tree
+
+    html = """<html><head><style>p{}</style><script>var a = "<b>no</b>";</script>
+    <script type="application/ld+json">{"@type": "Product", "name": "Viagra"}</script></head><body>
+    <svg><text>Buy now</text><a href="/x">svg link</a></svg> <template><p>later</p></template>
+    <noscript><p>enable JS</p></noscript><iframe><p>framed</p></iframe>
+    <p>Viagra<!-- a comment -->100 mg</p>   <p> </p></body></html>"""
+    soup = parse_tree(html)
+    names = {tag.name for tag in soup.find_all(True)}
+    assert not names & {"style", "svg", "template", "noscript", "iframe", "text"}
+    assert [s.get("type") for s in soup.find_all("script")] == ["application/ld+json"]
+    strings = [s for s in soup.descendants if isinstance(s, NavigableString)]
+    assert not [s for s in strings if isinstance(s, Comment) or not s.strip()]
+    assert [str(s) for s in soup.p.contents] == ["Viagra", "100 mg"]
+    page = make_site(html).start
+    assert page.text == "Viagra 100 mg"
+    assert page.jsonld == [{"@type": "Product", "name": "Viagra"}]
+    assert not page.links
+
+
+def test_a_button_and_a_property_read_their_text_from_the_one_walk():
+    page = make_site(
+        """<body><div itemscope itemtype="https://schema.org/Product"><h2 itemprop="name">Cialis
+        <b>20 mg</b></h2><button type="submit"><span>Add</span>
+        <span>to cart</span></button><input type="submit" value="Buy now"><button aria-label="Wish list"></button></div></body>"""
+    ).start
+    assert [(p.name, p.value) for p in page.props] == [("name", "Cialis 20 mg")]
+    assert [(c.text, c.kind) for c in page.controls] == [("Add to cart", "button"), ("Buy now", "submit"), ("Wish list", "button")]
+    assert page.text[page.controls[0].pos :].lstrip().startswith("Add to cart")
