@@ -157,7 +157,7 @@ _RUN_LINE = re.compile(
 
 
 def run_audit(list_file: Path, out: Path, concurrency: int, workers: int | None = None, timeout: float = 30.0, *, stub_engine: bool = False, farm: "FarmProcess | None" = None) -> dict:
-    args = ["audit", str(list_file), "-o", str(out), "-c", str(concurrency), "--timeout", str(timeout)]
+    args = ["audit", "--allow-private", str(list_file), "-o", str(out), "-c", str(concurrency), "--timeout", str(timeout)]
     if workers is not None:
         args += ["--workers", str(workers)]
     if stub_engine:  # the real command, with engine.analyze replaced by a stub that parses nothing

@@ -160,10 +160,14 @@ def audit(
     max_pages: int = typer.Option(12, "--max-pages", min=0, max=100, help="Pages to read per site beyond the start page."),
     delay: float = typer.Option(0.0, "--delay", min=0.0, max=600.0, help="Seconds to wait between requests to the same host."),
     ignore_robots: bool = typer.Option(False, "--ignore-robots", help="Do not obey robots.txt (obeyed by default: an audit is a crawler)."),
+    retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries of a dropped connection, 429 or 503 (exponential backoff, Retry-After honoured), within the site's time budget."),
     resume: bool = typer.Option(False, "--resume", help="Append to --output, checking only the input lines that have no record there yet."),
     fail_on: Optional[list[str]] = typer.Option(None, "--fail-on", metavar="VERDICT", help="Exit 8 when any site gets this verdict (likely-rogue, caution, not-a-pharmacy, could-not-check, likely-legitimate; repeat or comma-separate)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr."),
     ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="Also trust the CA certificates in this PEM file."),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Also check sites on loopback, private and link-local addresses (refused by default: a list can name hosts on your own network)."),
+    proxy: Optional[str] = typer.Option(None, "--proxy", metavar="URL", help="Send every request through this http(s) proxy (default: HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, minus NO_PROXY)."),
+    no_env: bool = typer.Option(False, "--no-env", help="Ignore proxy and certificate settings in the environment (HTTPS_PROXY, SSL_CERT_FILE, ...)."),
 ) -> None:
     """Check a list of sites; one record per input line, streamed as each site finishes (see docs/audit.md).
 
@@ -186,8 +190,9 @@ def audit(
         _err("--resume needs --output FILE (the file of the run to resume)")
         raise typer.Exit(ExitStatus.USAGE)
     config = _config(
-        max_pages, timeout, ca_bundle, obey_robots=not ignore_robots, per_host_concurrency=1, delay=delay,
+        max_pages, timeout, ca_bundle, obey_robots=not ignore_robots, per_host_concurrency=1, delay=delay, retries=retries,
         page_deadline=min(20.0, timeout), connect_timeout=min(10.0, timeout), read_timeout=min(10.0, timeout),
+        allow_private=allow_private, proxy=proxy, trust_env=not no_env,
     )
     options = AuditOptions(
         source=source, output=str(output) if output is not None else None, format=fmt, input_format=input_format,

@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from . import __version__
+from .netguard import AddressPolicy, AddressRefused, GuardedClient, NameLookupTimeout, NameNotFound, ProxyUnsupported
+from .retry import with_retries
+from .robots import check as robots_check, page_delay as robots_page_delay
 from .site import HttpProbe, RawPage, RawSite, TLSInfo, join_url, same_site
 
 USER_AGENT = f"pharmcheck/{__version__} (online pharmacy safety checker; +https://github.com/pharmcheck/pharmcheck)"
@@ -54,6 +57,10 @@ class FetchConfig:
     delay: float = 0.0  # pause between requests to the same host
     user_agent: str = USER_AGENT
     offline_max_files: int = 200
+    proxy: str | None = None  # http(s)://host:port; None: the environment's, when trust_env
+    trust_env: bool = True  # HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, SSL_CERT_FILE, SSL_CERT_DIR, as curl reads them
+    allow_private: bool = False  # connect to loopback, private and link-local addresses too (see netguard)
+    retries: int = 0  # retries of a dropped connection, 429 or 503 (pharmcheck/retry.py); `audit --retries`
 
 
 class FetchError(Exception):
@@ -328,18 +335,33 @@ def _content_encoding(headers: httpx.Headers) -> str:
 # TLS
 
 
-_SSL_CONTEXTS: dict[tuple[str | None, bool], ssl.SSLContext] = {}
+_SSL_CONTEXTS: dict[tuple[Any, ...], ssl.SSLContext] = {}
 
 
-def ssl_context(ca_file: str | None = None, verify: bool = True) -> ssl.SSLContext:
-    """One SSL context per configuration, shared by every client: building one costs milliseconds."""
-    key = (ca_file, verify)
+def ssl_context(ca_file: str | None = None, verify: bool = True, trust_env: bool = False) -> ssl.SSLContext:
+    """One SSL context per configuration, shared by every client: building one costs milliseconds.
+
+    The trusted authorities are certifi's, or, with ``trust_env``, those of ``SSL_CERT_FILE`` or
+    ``SSL_CERT_DIR`` when set (as curl, OpenSSL and httpx read them); ``ca_file`` adds to either."""
+    import os
+
+    env_file = os.environ.get("SSL_CERT_FILE") if trust_env else None
+    env_dir = os.environ.get("SSL_CERT_DIR") if trust_env and not env_file else None
+    key = (ca_file, verify, env_file, env_dir)
     ctx = _SSL_CONTEXTS.get(key)
     if ctx is None:
         if verify:
             import certifi
 
-            ctx = ssl.create_default_context(cafile=certifi.where())
+            try:
+                if env_file:
+                    ctx = ssl.create_default_context(cafile=env_file)
+                elif env_dir:
+                    ctx = ssl.create_default_context(capath=env_dir)
+                else:
+                    ctx = ssl.create_default_context(cafile=certifi.where())
+            except (OSError, ssl.SSLError) as exc:
+                raise FetchError("invalid-input", f"cannot read the CA certificates of SSL_CERT_FILE/SSL_CERT_DIR: {exc}") from None
             if ca_file:
                 try:
                     ctx.load_verify_locations(cafile=ca_file)
@@ -415,6 +437,21 @@ def _classify_error(exc: BaseException, url: str) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
     host = urlsplit(url).netloc
+    e0: BaseException | None = exc
+    for _ in range(10):
+        if e0 is None:
+            break
+        if isinstance(e0, AddressRefused):
+            return FetchError("refused-address", str(e0))
+        if isinstance(e0, NameNotFound):
+            return FetchError("dns-temporary" if e0.temporary else "dns", str(e0))
+        if isinstance(e0, NameLookupTimeout):
+            return FetchError("dns-timeout", str(e0))
+        if isinstance(e0, ProxyUnsupported):
+            return FetchError("invalid-input", str(e0))
+        if isinstance(e0, httpx.ProxyError):
+            return FetchError("proxy", f"{host}: the proxy refused or failed ({e0})")
+        e0 = e0.__cause__ or e0.__context__
     reason = _tls_reason(exc)
     if reason:
         return FetchError("tls", f"{host}: {reason}")
@@ -432,6 +469,8 @@ def _classify_error(exc: BaseException, url: str) -> FetchError:
             return FetchError("dns", f"{host}: host name not found")
         if isinstance(e, ConnectionRefusedError):
             return FetchError("connect", f"{host}: connection refused")
+        if isinstance(e, (ConnectionResetError, BrokenPipeError)) and not isinstance(exc, httpx.ConnectError):
+            return FetchError("reset", f"{host}: the server reset the connection")
         if isinstance(e, ssl.SSLError):
             return FetchError("tls-handshake", f"{host}: TLS handshake failed ({e.reason or e})")
     text = str(exc) or exc.__class__.__name__
@@ -441,12 +480,16 @@ def _classify_error(exc: BaseException, url: str) -> FetchError:
         if "refused" in text.lower():
             return FetchError("connect", f"{host}: connection refused")
         return FetchError("connect", f"{host}: could not connect ({text})")
+    if isinstance(exc, httpx.RemoteProtocolError) and ("disconnected" in text or "peer closed" in text):
+        return FetchError("reset", f"{host}: the server closed the connection before its answer was complete ({text})")
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in text.lower() or isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        # Every URL pharmcheck asks for was checked when it was made: a bad one here is the server's
+        # Location header (javascript:, an octal address, a broken host), never the user's input.
+        return FetchError("invalid-redirect", f"{host}: the server redirects to an address that cannot be followed ({text[:200]})")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
         return FetchError("protocol", f"{host}: the server broke the HTTP protocol ({text})")
     if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.NetworkError):
         return FetchError("network", f"{host}: the connection failed ({text})")
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return FetchError("invalid-input", f"{url}: not a valid URL ({text})")
     return FetchError("network", f"{host}: {exc.__class__.__name__}: {text}")
 
 
@@ -470,6 +513,12 @@ async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, dea
     remaining = min(config.page_deadline, deadline - time.monotonic())
     if remaining <= 0:
         raise FetchError("timeout", f"{urlsplit(url).netloc}: time budget used up")
+    policy: AddressPolicy | None = getattr(client, "_policy", None)
+    if policy is not None:
+        try:
+            policy.check_url_host(urlsplit(url).hostname or "")
+        except AddressRefused as exc:
+            raise FetchError("refused-address", str(exc)) from None
     try:
         async with asyncio.timeout(remaining):
             request = client.build_request("GET", url)
@@ -515,7 +564,8 @@ async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfi
     seen = {url}
     current = url
     for _ in range(config.max_redirects + 1):
-        answer = await _request(client, current, config, deadline, want_tls=want_tls, any_type=any_type)
+        await robots_check(client, current, config, deadline)  # each hop too: a disallowed address is never asked for
+        answer = await with_retries(_request, client, current, config, deadline, want_tls=want_tls, any_type=any_type)
         if answer.location is None:
             return answer, chain
         chain.append({"url": current, "status": answer.status, "location": answer.location})
@@ -535,26 +585,33 @@ async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfi
 # The site
 
 
-def _client(config: FetchConfig, verify: bool = True) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        verify=ssl_context(config.ca_file, verify),
-        timeout=httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout, write=config.read_timeout, pool=config.page_deadline),
-        limits=httpx.Limits(max_connections=max(1, config.per_host_concurrency), max_keepalive_connections=max(1, config.per_host_concurrency)),
-        headers={"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate, br"},
-        follow_redirects=False,
-        trust_env=False,  # contact nothing but the site named: no proxies or certificate files from the environment
-    )
+def _client(config: FetchConfig, policy: AddressPolicy, verify: bool = True) -> httpx.AsyncClient:
+    try:
+        return GuardedClient(
+            policy=policy,
+            ssl_context=ssl_context(config.ca_file, verify, config.trust_env),
+            proxy=config.proxy,
+            trust_env=config.trust_env,
+            timeout=httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout, write=config.read_timeout, pool=config.page_deadline),
+            limits=httpx.Limits(max_connections=max(1, config.per_host_concurrency), max_keepalive_connections=max(1, config.per_host_concurrency)),
+            headers={"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate, br"},
+            follow_redirects=False,
+        )
+    except (ProxyUnsupported, ValueError, httpx.InvalidURL, ImportError) as exc:
+        raise FetchError("invalid-input", f"proxy: {exc}") from None
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def fetch_site(target: str, config: FetchConfig | None = None, *, online_only: bool = False) -> RawSite:
+async def fetch_site(target: str, config: FetchConfig | None = None, *, online_only: bool = False, named: bool | None = None) -> RawSite:
     """Gather a site (URL, bare domain, saved file or folder). Never raises for the site's faults.
 
     ``online_only``: the target is a URL or domain, never a local path (`audit` reads lists that may come
     from anyone: a line must not make pharmcheck read local files).
+    ``named``: the user named this host themselves (the command line, the Python API), so its own addresses
+    may be local or private; by default, unless ``online_only`` (a list's lines are not the user's word).
     """
     config = config or FetchConfig()
     started = time.monotonic()
@@ -567,34 +624,33 @@ async def fetch_site(target: str, config: FetchConfig | None = None, *, online_o
     else:
         raw = RawSite(requested=target, start_url=where, mode="online", fetched_at=utc_now())
         bare = "://" not in target.strip()
+        named = (not online_only) if named is None else named
+        policy = AddressPolicy(allow_private=config.allow_private, named_host=urlsplit(where).hostname if named else None, resolve_timeout=config.connect_timeout)
         try:
-            await _fetch_online(raw, where, config, started + config.site_budget)
+            await _fetch_online(raw, where, config, started + config.site_budget, policy)
         except FetchError as exc:
-            if bare and exc.kind in ("connect", "timeout", "tls-handshake") and where.startswith("https://"):
+            if bare and exc.kind in ("connect", "timeout", "tls-handshake", "reset") and where.startswith("https://"):
                 # A bare domain means https first; a host with no HTTPS at all is tried over http.
                 http_url = "http://" + where[len("https://"):]
                 raw.notes.append(f"https failed ({exc.message}); tried {http_url}")
                 try:
                     raw.pages.clear()
-                    await _fetch_online(raw, http_url, config, started + config.site_budget)
+                    await _fetch_online(raw, http_url, config, started + config.site_budget, policy)
                     raw.start_url = http_url
                 except FetchError as exc2:
                     raw.error, raw.error_kind = exc.message, exc.kind
                     raw.notes.append(exc2.message)
             else:
                 raw.error, raw.error_kind = exc.message, exc.kind
+        for host, address in policy.allowed_private.items():
+            raw.notes.append(f"{host} is on a non-public address ({address}): allowed because you named it; any other local or private address was refused")
     raw.elapsed_ms = int((time.monotonic() - started) * 1000)
     return raw
 
 
-async def _fetch_online(raw: RawSite, url: str, config: FetchConfig, deadline: float) -> None:
-    async with _client(config) as client:
-        robots = None
-        if config.obey_robots:
-            robots = await _robots(client, url, config, deadline)
-            raw.robots = {"url": urljoin(url, "/robots.txt"), "obeyed": True, "found": robots is not None}
-            if robots is not None and not robots.can_fetch(config.user_agent, url):
-                raise FetchError("robots", f"robots.txt of {urlsplit(url).netloc} disallows fetching {url}")
+async def _fetch_online(raw: RawSite, url: str, config: FetchConfig, deadline: float, policy: AddressPolicy) -> None:
+    async with _client(config, policy) as client:
+        robots = _robots(raw, client, config)  # checked before every request (pharmcheck/robots.py)
         try:
             answer, chain = await _get_following(client, url, config, deadline, want_tls=True)
             raw.tls = answer.tls or TLSInfo(checked=False)
@@ -605,7 +661,8 @@ async def _fetch_online(raw: RawSite, url: str, config: FetchConfig, deadline: f
             # verification off, so the other signals can still be judged and shown.
             raw.tls = TLSInfo(checked=True, valid=False, error=exc.message.split(": ", 1)[-1])
             raw.notes.append(f"certificate refused ({raw.tls.error}); pages were read without verification to judge the other signals")
-            async with _client(config, verify=False) as insecure:
+            async with _client(config, policy, verify=False) as insecure:
+                _robots(raw, insecure, config, robots)
                 answer, chain = await _get_following(insecure, url, config, deadline)
                 await _fetch_rest(raw, insecure, url, answer, chain, config, deadline, robots)
             return
@@ -627,18 +684,15 @@ async def _fetch_rest(raw: RawSite, client: httpx.AsyncClient, url: str, answer:
     links = extract_links(answer.body, answer.url)
     chosen = choose_pages(answer.url, links, config)
     if robots is not None:
-        allowed = [(u, r) for u, r in chosen if robots.can_fetch(config.user_agent, u)]
-        skipped = len(chosen) - len(allowed)
-        if skipped:
-            raw.notes.append(f"robots.txt disallowed {skipped} page(s)")
-        chosen = allowed
+        chosen = await robots.allowed_pages(client, chosen, config, deadline)
     sem = asyncio.Semaphore(max(1, config.per_host_concurrency))
     seen = {answer.url, url}
 
     async def one(page_url: str, role: str) -> RawPage | None:
         async with sem:
-            if config.delay:
-                await asyncio.sleep(config.delay)
+            delay = robots_page_delay(client, config)  # --delay, or robots.txt's Crawl-delay (capped)
+            if delay:
+                await asyncio.sleep(delay)
             t0 = time.monotonic()
             try:
                 ans, hops = await _get_following(client, page_url, config, deadline, stay_on=answer.url)
@@ -688,22 +742,15 @@ async def _probe_http(client: httpx.AsyncClient, https_url: str, config: FetchCo
     return probe
 
 
-async def _robots(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float):
-    from urllib.robotparser import RobotFileParser
-
-    robots_url = urljoin(url, "/robots.txt")
-    small = FetchConfig(**{**config.__dict__, "max_bytes": 500_000})
-    try:
-        answer, _ = await _get_following(client, robots_url, small, deadline, any_type=True)
-    except FetchError as exc:
-        if exc.kind in ("dns", "connect", "timeout"):
-            raise
+def _robots(raw: RawSite, client: httpx.AsyncClient, config: FetchConfig, book: Any = None) -> Any:
+    """With ``obey_robots``, the RobotsBook (pharmcheck/robots.py) every request of ``client`` must pass."""
+    if not config.obey_robots:
         return None
-    if answer.status >= 400 or not answer.body and answer.status != 200:
-        return None  # no robots.txt: everything is allowed
-    parser = RobotFileParser()
-    parser.parse(answer.body.decode("utf-8", "replace").splitlines())
-    return parser
+    from .robots import RobotsBook, attach
+
+    book = book or RobotsBook(raw)
+    attach(client, book)
+    return book
 
 
 def _reason(status: int) -> str:

@@ -256,11 +256,11 @@ def _issue(
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-def make_certificate(tls: str, ca: trustme.CA, organization: str | None = None) -> tuple[bytes, bytes]:
+def make_certificate(tls: str, ca: trustme.CA, organization: str | None = None, host: str = "127.0.0.1") -> tuple[bytes, bytes]:
     """(cert PEM, key PEM) of a leaf certificate for the given mode (see the module docstring)."""
     if tls not in TLS_MODES or tls is None:
         raise ValueError(f"unknown tls mode {tls!r}; one of {TLS_MODES}")
-    hosts = ["127.0.0.1", "localhost"]
+    hosts = list(dict.fromkeys([host, "127.0.0.1", "localhost"]))
     now = _now()
     not_before, not_after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=90)
     if tls == "expired":
@@ -481,7 +481,10 @@ class SiteServer:
         plain_redirect: bool = True,
         hsts: bool | str = False,
         delay: float = 0.0,
+        host: str = "127.0.0.1",  # another loopback address (127.0.0.2, ...) for tests of address refusal
     ):
+        if not host.startswith("127."):
+            raise ValueError("test servers listen on loopback addresses only")
         if tls not in TLS_MODES:
             raise ValueError(f"unknown tls mode {tls!r}; one of {TLS_MODES}")
         self.root = Path(root).resolve() if root is not None else None
@@ -508,13 +511,13 @@ class SiteServer:
         self.cert_pem: bytes | None = None
         self._ssl: ssl.SSLContext | None = None
         if tls:
-            self.cert_pem, key_pem = make_certificate(tls, self.ca, organization)
+            self.cert_pem, key_pem = make_certificate(tls, self.ca, organization, host)
             self._ssl = _server_context(self.cert_pem, key_pem)
 
         self._dead, self.dead_port = reserve_dead_port()  # where /trap/redirect-offsite points
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            self._listener.bind(("127.0.0.1", 0))
+            self._listener.bind((host, 0))
             self._listener.listen(128)
             self._listener.settimeout(POLL)
         except BaseException:
@@ -522,8 +525,9 @@ class SiteServer:
             self._dead.close()
             raise
         self.port: int = self._listener.getsockname()[1]
-        self.http_url = f"http://127.0.0.1:{self.port}/"
-        self.url = f"https://127.0.0.1:{self.port}/" if tls else self.http_url
+        self.host = host
+        self.http_url = f"http://{host}:{self.port}/"
+        self.url = f"https://{host}:{self.port}/" if tls else self.http_url
         self._acceptor = threading.Thread(target=self._accept_loop, name=f"SiteServer:{self.port}", daemon=True)
         self._stopped = False
         self._acceptor.start()
