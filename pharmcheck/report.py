@@ -1,4 +1,4 @@
-"""The report: the JSON contract, and the renderers that read only that JSON.
+"""The report: the JSON contract. The renderers (pharmcheck.render) read only that JSON.
 
 The report dict is what `check --json` prints and what each line of `audit --format jsonl` holds. Its
 JSON Schema ships with the package (``pharmcheck schema``); ``SCHEMA_VERSION`` changes when the shape
@@ -12,7 +12,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .scoring import ADVICE, SCORING_VERSION, VERDICTS
+from .render.advice import choose_advice
+from .scoring import SCORING_VERSION, VERDICTS
 
 if TYPE_CHECKING:
     from .site import RawSite, Site
@@ -75,7 +76,7 @@ def build_report(raw: "RawSite", site: "Site | None", rule_results: list[dict[st
         },
         "pages": pages,
         "rules": rule_results,
-        "advice": ADVICE[verdict],
+        "advice": choose_advice(verdict, rule_results, {"kind": raw.error_kind or "error"} if raw.error else None),
         "notes": list(raw.notes),
         "disclaimer": DISCLAIMER,
     }
@@ -90,98 +91,7 @@ def json_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-# ----------------------------------------------------------------------------------------------
-# Terminal
+# The terminal renderer lives in pharmcheck.render.text; it is re-exported here for older callers.
+from .render.text import render_terminal, render_text  # noqa: E402
 
-
-_VERDICT_STYLE = {
-    "likely-legitimate": "bold green",
-    "caution": "bold yellow",
-    "likely-rogue": "bold red",
-    "not-a-pharmacy": "bold blue",
-    "could-not-check": "bold magenta",
-}
-_STATUS_MARK = {
-    "pass": ("PASS", "green"),
-    "fail": ("FAIL", "red"),
-    "warn": ("WARN", "yellow"),
-    "info": ("INFO", "cyan"),
-    "not-applicable": ("N/A ", "dim"),
-    "error": ("ERR ", "magenta"),
-}
-
-
-def render_terminal(report: dict[str, Any], console: Any = None, *, verbose: bool = False) -> None:
-    """The report for a person: verdict first, then each signal with its evidence, then what to do."""
-    from rich.console import Console
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    console = console or Console(highlight=False)
-    v = report["verdict"]
-    head = Text()
-    head.append(f"{v['label'].upper()}", style=_VERDICT_STYLE[v["code"]])
-    if v["score"] is not None:
-        head.append(f"   score {v['score']}/100")
-    head.append(f"\n{report['final_url'] or report['requested_url']}", style="bold")
-    if report["final_url"] and report["final_url"] != report["requested_url"]:
-        head.append(f"\n(asked for {report['requested_url']})", style="dim")
-    head.append(f"\n\n{v['summary']}")
-    console.print(Panel(head, title="pharmcheck", title_align="left", border_style=_VERDICT_STYLE[v["code"]].split()[-1], width=min(console.width, 100)))
-    if v["critical"]:
-        console.print(Text("Critical red flags: " + ", ".join(v["critical"]), style="bold red"))
-    elif v["code"] == "caution" and v["cautions"]:
-        console.print(Text("Held at caution by: " + ", ".join(v["cautions"]), style="yellow"))
-
-    for rule in report["rules"]:
-        mark, style = _STATUS_MARK[rule["status"]]
-        console.print()
-        line = Text()
-        line.append(f"[{mark}] ", style=f"bold {style}")
-        line.append(rule["title"], style="bold")
-        if rule["score"] is not None and rule["weight"]:
-            line.append(f"  ({round(rule['score'] * 100)}%, weight {rule['weight']:g})", style="dim")
-        console.print(line)
-        # A grid gives each finding a hanging indent: the mark in one column, the words wrapped in the other.
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(width=6, no_wrap=True)
-        grid.add_column()
-        for finding in rule["findings"]:
-            fmark, fstyle = _STATUS_MARK[finding["status"]]
-            body = Text(finding["message"])
-            limit = None if verbose else 2
-            for ev in finding["evidence"][:limit]:
-                body.append(f"\n{ev['url']}", style="dim")
-                if ev.get("quote"):
-                    body.append(f'\n"{ev["quote"]}"')
-                body.append(f"\n{ev['why']}", style="dim italic")
-            hidden = len(finding["evidence"]) - (limit or len(finding["evidence"]))
-            if hidden > 0:
-                body.append(f"\n(+{hidden} more; --verbose or --json shows all)", style="dim")
-            if finding["searched"] and not finding["evidence"]:
-                n = len(finding["searched"])
-                body.append(f"\nsearched {n} page{'s' if n != 1 else ''}: {_short_list(finding['searched'])}", style="dim")
-            grid.add_row(Text(f"  {fmark.strip()}", style=fstyle), body)
-        console.print(grid)
-
-    if report["error"]:
-        console.print()
-        console.print(Text(f"Error ({report['error']['kind']}): {report['error']['message']}", style="magenta"))
-    console.print()
-    console.print(Text("What to do", style="bold"))
-    tips = Table.grid(padding=(0, 1))
-    tips.add_column(width=2, no_wrap=True)
-    tips.add_column()
-    for tip in report["advice"]:
-        tips.add_row(" -", Text(tip))
-    console.print(tips)
-    n_pages = sum(1 for p in report["pages"] if not p["error"])
-    console.print()
-    mode = "saved pages, offline" if report["mode"] == "offline" else f"fetched {report['fetched_at']}"
-    console.print(Text(f"{n_pages} page(s) read ({mode}). {report['disclaimer']}", style="dim"))
-
-
-def _short_list(urls: list[str], limit: int = 4) -> str:
-    shown = ", ".join(urls[:limit])
-    return shown + (f" and {len(urls) - limit} more" if len(urls) > limit else "")
+__all__ = ["SCHEMA_VERSION", "DISCLAIMER", "build_report", "to_json", "json_schema", "render_terminal", "render_text"]
