@@ -13,8 +13,10 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 _EXTRACT = None
 
 
+@lru_cache(maxsize=8192)
 def join_url(base: str, href: str) -> str | None:
-    """``urljoin`` that gives None for a malformed address (``http://[oops/``) instead of raising."""
+    """``urljoin`` that gives None for a malformed address (``http://[oops/``) instead of raising (kept:
+    a page links to the same places from its menu, its list and its footer)."""
     try:
         return urldefrag(urljoin(base, href.strip()))[0]
     except ValueError:

@@ -184,13 +184,19 @@ def declared_language(page: Page) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def _stopwords(code: str) -> frozenset[str]:
+    return lexicon(code).stopwords
+
+
 def detected_languages(text: str) -> list[tuple[str, int]]:
     """Languages whose function words the text uses, with their counts, most first."""
+    from collections import Counter
+
     counts: dict[str, int] = {}
-    words = _WORD.findall(text[:DETECT_CHARS].lower())
+    words = Counter(_WORD.findall(text[:DETECT_CHARS].lower()))
     for code in LANGUAGES:
-        stop = lexicon(code).stopwords
-        counts[code] = sum(1 for w in words if w in stop)
+        counts[code] = sum(words[w] for w in _stopwords(code) & words.keys())
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     return [(code, n) for code, n in ranked if n > 0]
 
@@ -230,9 +236,86 @@ def lower(page: Page) -> str:
     return lower_text(page)
 
 
+@lru_cache(maxsize=None)
+def _first_words(langs: tuple[str, ...], key: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The words a match of a key can start with: whole words, and stems a word starts with
+    (a prefix ``prescri*``, or the first part of ``e-rezept``, which also reads "erezept"). None when a
+    phrase could start elsewhere than at a word (the page is then searched everywhere)."""
+    exact: set[str] = set()
+    stems: set[str] = set()
+    for code in langs:
+        for phrase in lexicon(code).words[key]:
+            for tok in phrase.split(" "):
+                if tok == "~":
+                    return None
+                optional = tok.startswith("[")
+                for alt in tok.strip("[]").split("|"):
+                    first = alt.rstrip("*").split("-")[0]
+                    if not first:
+                        return None
+                    if alt.endswith("*") or "-" in alt:
+                        stems.add(first)
+                    else:
+                        exact.add(alt)
+                if not optional:
+                    break
+    # A stem that another stem starts with adds no word: only the shortest are kept.
+    kept = tuple(stem for stem in sorted(stems) if not any(stem != o and stem.startswith(o) for o in stems))
+    return frozenset(exact), kept
+
+
+_WORDS: "weakref.WeakKeyDictionary[Page, tuple[frozenset[str], list[str]]]" = weakref.WeakKeyDictionary()
+
+
+def page_words(page: Page) -> tuple[frozenset[str], list[str]]:
+    """The words of the lower-cased text, as a set and sorted: one scan of the page, read by every key."""
+    cached = _WORDS.get(page)
+    if cached is None:
+        words = frozenset(_WORD.findall(lower(page)))
+        cached = _WORDS[page] = (words, sorted(words))
+    return cached
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what the expressions' \w is
+
+
+def _occurrences(low: str, word: str, whole: bool) -> Iterator[int]:
+    """Where ``word`` starts a word of ``low`` (and, when ``whole``, ends it too)."""
+    n = len(word)
+    i = low.find(word)
+    while i != -1:
+        if (i == 0 or not _is_word_char(low[i - 1])) and (not whole or i + n == len(low) or not _is_word_char(low[i + n])):
+            yield i
+        i = low.find(word, i + 1)
+
+
+def _starts(page: Page, langs: tuple[str, ...], key: str) -> list[int] | None:
+    """The offsets where a key's phrase may start on the page, in order (None: anywhere)."""
+    import bisect
+
+    firsts = _first_words(langs, key)
+    if firsts is None:
+        return None
+    exact, stems = firsts
+    words, ordered = page_words(page)
+    low = lower(page)
+    out: list[int] = []
+    for word in words & exact:
+        out.extend(_occurrences(low, word, True))
+    for stem in stems:
+        i = bisect.bisect_left(ordered, stem)
+        if i < len(ordered) and ordered[i].startswith(stem):
+            out.extend(_occurrences(low, stem, False))
+    return sorted(set(out))
+
+
 def find(page: Page, key: str) -> list[tuple[int, int]]:
     """Every match of a key's phrases in ``page.text`` (offsets), in the page's languages, each within
-    one block (cached)."""
+    one block (cached).
+
+    The expression is tried only where a word it can start with stands (:func:`page_words`, one scan of
+    the page for every key); matches are the same as a scan of the whole text, left to right."""
     cache = _FOUND.get(page)
     if cache is None:
         cache = _FOUND[page] = {}
@@ -240,17 +323,38 @@ def find(page: Page, key: str) -> list[tuple[int, int]]:
     if found is None:
         from pharmcheck.facts import crosses_blocks
 
-        rx = combined(LANGUAGES if key in EVERY_LANGUAGE else page_languages(page), key)
+        langs = LANGUAGES if key in EVERY_LANGUAGE else page_languages(page)
+        rx = combined(langs, key)
         # A phrase read across two blocks of the flattened text ("Prescription | Transfer" in a menu) was
         # never written: it is dropped.
         found = []
-        for m in rx.finditer(lower(page)) if rx is not None else ():
-            if not crosses_blocks(page, *m.span()):
-                found.append(m.span())
-                if len(found) >= MAX_MATCHES:
-                    break  # enough to judge; a page that repeats a phrase endlessly costs no more
+        if rx is not None:
+            low = lower(page)
+            starts = _starts(page, langs, key)
+            if starts is None:
+                matches = rx.finditer(low)
+            else:
+                matches = _matches_at(rx, low, starts)
+            for m in matches:
+                if not crosses_blocks(page, *m.span()):
+                    found.append(m.span())
+                    if len(found) >= MAX_MATCHES:
+                        break  # enough to judge; a page that repeats a phrase endlessly costs no more
         cache[key] = found
     return found
+
+
+def _matches_at(rx: re.Pattern[str], low: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``rx.finditer(low)`` when matches can only start at ``starts``: non-overlapping, left to right."""
+    end = 0
+    match = rx.match
+    for pos in starts:
+        if pos < end:
+            continue
+        m = match(low, pos)
+        if m is not None:
+            end = m.end()
+            yield m
 
 
 def search(text: str, key: str, langs: tuple[str, ...] = ("en",), pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
