@@ -125,7 +125,9 @@ def builder_class():
             self._flush()
             if nsmap or tag[:1] == "{" or len(self.nsmaps) > 1:
                 return super().start(tag, attrib, nsmap)
-            self.soup.handle_starttag(tag, None, None, dict(attrib), namespaces=self.active_namespace_prefixes[-1])
+            # lxml hands a fresh dict, or one shared empty mapping (whose every method is Python code).
+            attrs = attrib if type(attrib) is dict else (dict(attrib) if len(attrib) else {})
+            self.soup.handle_starttag(tag, None, None, attrs, namespaces=self.active_namespace_prefixes[-1])
 
         def end(self, tag):
             if self._skipping:
