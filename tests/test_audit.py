@@ -279,12 +279,15 @@ def test_csv_output_parses_with_one_row_per_line(farm, ca_bundle, tmp_path):
 
     rule_ids = [m.ID for m in load_rules()]
     header = next(csv.reader(io.StringIO(content)))
-    assert header[:6] == ["line", "input", "duplicate_of", "url", "final_url", "verdict"] and set(rule_ids) <= set(header)
+    from pharmcheck.audit.columns import columns
+
+    assert header == list(columns(rule_ids)) and all(c.replace("_", "").isalnum() and c.islower() for c in header)
     by_line = {int(r["line"]): r for r in rows}
     lines = entry_lines(text)
     good, dead, invalid = by_line[lines[0]], by_line[lines[6]], by_line[lines[7]]
     assert good["verdict"] in ("likely-legitimate", "caution") and good["score"].isdigit()
-    assert all(good[rid] in ("pass", "fail", "warn", "info", "not-applicable", "error") for rid in rule_ids)
+    assert all(good[rid.replace("-", "_") + "_status"] in ("pass", "fail", "warn", "info", "not-applicable", "error") for rid in rule_ids)
+    assert good["scoring_version"] and good["fetched_at"].endswith("Z") and good["tls_valid"] == "true" and good["tls_issuer"]
     assert dead["verdict"] == "could-not-check" and dead["error_kind"] == "connect" and dead["score"] == ""
     assert invalid["error_kind"] == "invalid-input"
     assert by_line[lines[8]]["duplicate_of"] == str(lines[0])

@@ -27,11 +27,11 @@ bar and summary, ``runner`` the ``Auditor`` (scheduling, fetching, the worker po
 
 from .codecs import FORMATS, VERDICT_CODES, CsvCodec, JsonlCodec, RecordInfo, error_report, make_codec, report_info
 from .inputs import INPUT_FORMATS, AuditInputError, Entry, iter_entries, open_list
-from .keys import _DoneLines, _KeyTable, host_key, site_key
+from .keys import _DoneLines, _KeyTable, canonical_site, host_key, site_key
 from .runner import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, AuditOptions, Auditor, analyze_to_record, run_audit
 
 __all__ = [
     "DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT", "FORMATS", "INPUT_FORMATS", "VERDICT_CODES", "AuditInputError",
     "AuditOptions", "Auditor", "CsvCodec", "Entry", "JsonlCodec", "RecordInfo", "analyze_to_record",
-    "error_report", "host_key", "iter_entries", "make_codec", "open_list", "report_info", "run_audit", "site_key",
+    "canonical_site", "error_report", "host_key", "iter_entries", "make_codec", "open_list", "report_info", "run_audit", "site_key",
 ]

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 from ..fetch import utc_now
 from ..site import RawSite
+from .columns import columns, flat_record
 from .inputs import Entry
 
 FORMATS = ("jsonl", "csv")
@@ -71,15 +72,13 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 class CsvCodec:
-    """One row per site; one column per rule holding the rule's status. Every row is one physical line."""
+    """One row per input entry, the columns of :mod:`.columns` (snake_case only). Every row is one physical line."""
 
     name = "csv"
-    FIXED_HEAD = ("line", "input", "duplicate_of", "url", "final_url", "verdict", "score", "critical", "red_flags", "warnings")
-    FIXED_TAIL = ("pages", "elapsed_ms", "error_kind", "error")
 
     def __init__(self, rule_ids: Iterable[str]):
         self.rule_ids = tuple(rule_ids)
-        self.columns = self.FIXED_HEAD + self.rule_ids + self.FIXED_TAIL
+        self.columns = columns(self.rule_ids)
         self._index = {c: i for i, c in enumerate(self.columns)}
         self.header = self._row(self.columns)
 
@@ -102,28 +101,8 @@ class CsvCodec:
         return buf.getvalue()
 
     def encode(self, report: dict[str, Any], audit: dict[str, Any]) -> str:
-        status = {r["id"]: r["status"] for r in report.get("rules", ())}
-        findings = [f for r in report.get("rules", ()) for f in r.get("findings", ())]
-        error = report.get("error") or {}
-        info = report_info(report)
-        cells = [
-            audit["line"],
-            audit["input"],
-            audit.get("duplicate_of"),
-            report["requested_url"],
-            report["final_url"],
-            report["verdict"]["code"],
-            report["verdict"]["score"],
-            " ".join(report["verdict"]["critical"]),
-            " ".join(info.red_flags),
-            " ".join(sorted({f["outcome"] for f in findings if f["status"] == "warn"})),
-            *(status.get(rule_id, "") for rule_id in self.rule_ids),
-            info.pages,
-            report["elapsed_ms"],
-            error.get("kind"),
-            error.get("message"),
-        ]
-        return self._row(cells)
+        row = flat_record(report, audit, self.rule_ids)
+        return self._row(row[c] for c in self.columns)
 
     def _fields(self, text: str) -> list[str]:
         row = next(csv.reader([text.rstrip("\n")]))
@@ -136,6 +115,8 @@ class CsvCodec:
         get = lambda c: row[self._index[c]]  # noqa: E731
         dup = get("duplicate_of")
         audit = {"line": int(get("line")), "input": self._uncell(get("input")), "duplicate_of": int(dup) if dup else None}
+        if get("attempt") not in ("", "1"):
+            audit["attempt"] = int(get("attempt"))
         if get("verdict") not in VERDICT_CODES:
             raise ValueError(f"unknown verdict {get('verdict')!r}")
         pages = get("pages")
@@ -148,6 +129,7 @@ class CsvCodec:
         row[self._index["line"]] = str(audit["line"])
         row[self._index["input"]] = audit["input"]
         row[self._index["duplicate_of"]] = "" if audit.get("duplicate_of") is None else str(audit["duplicate_of"])
+        row[self._index["attempt"]] = str(audit.get("attempt", 1))
         return self._row(row)
 
 

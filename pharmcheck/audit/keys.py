@@ -8,9 +8,49 @@ import zlib
 from array import array
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_host(host: str) -> str:
+    """A host name as one site: lower case, no trailing dot, punycode (``bücher.example`` and
+    ``XN--BCHER-KVA.example.`` are one), without one leading ``www.``."""
+    host = host.strip().rstrip(".").lower()
+    if host and not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host[4:]
+    return host
+
+
+def canonical_site(url: str) -> str:
+    """The one key of a site for duplicates and ``--resume`` (see docs/audit.md, "Duplicates").
+
+    ``host[:port]/path?query`` of a normalised URL: the scheme is not part of it (``http://x/`` and
+    ``https://x/`` are one site, checked over https first either way), a default port (80, 443) is dropped,
+    the host is :func:`canonical_host`, the path keeps its case, the fragment is gone.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = canonical_host(parts.hostname or "")
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port not in DEFAULT_PORTS.values():
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    return host + path + (f"?{parts.query}" if parts.query else "")
+
+
 def site_key(url: str) -> int:
-    """A stable 64-bit key of a normalised URL (never 0: 0 marks an empty slot)."""
-    return int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "little") or 1
+    """A stable 64-bit key of a site's canonical form (never 0: 0 marks an empty slot)."""
+    return int.from_bytes(hashlib.blake2b(canonical_site(url).encode("utf-8"), digest_size=8).digest(), "little") or 1
 
 
 class _KeyTable:
@@ -100,7 +140,7 @@ def host_key(url: str) -> str:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").rstrip(".").lower()
     port = parts.port
     return host if port in (None, 80, 443) else f"{host}:{port}"
 
