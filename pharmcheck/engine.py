@@ -126,10 +126,38 @@ def analyze(raw: RawSite) -> dict[str, Any]:
     return build_report(raw, site, results, graded)
 
 
+def analysis_reserve(total: float) -> float:
+    """Of a site's time budget, the part kept for judging it (the fetcher gets the rest)."""
+    return min(15.0, max(0.5, total * 0.25))
+
+
+def analyze_within(raw: RawSite, seconds: float | None) -> dict[str, Any]:
+    """:func:`analyze`, stopped after ``seconds``: the site then could not be checked, and the report says why."""
+    import time
+
+    from .deadline import AnalysisTimeout, time_limit
+
+    started = time.monotonic()
+    try:
+        with time_limit(seconds):
+            return analyze(raw)
+    except AnalysisTimeout as exc:
+        raw.error, raw.error_kind = str(exc), "analysis-timeout"
+        raw.notes.append(f"judging stopped after {time.monotonic() - started:.1f} s: no verdict rests on part of the pages")
+        return build_report(raw, None, [], {"verdict": "could-not-check", "score": None, "critical": []})
+
+
 async def check_target(target: str, config: FetchConfig | None = None, **options: Any) -> dict[str, Any]:
+    """Fetch and judge one site within ``config.site_budget`` seconds in all (`check --timeout`)."""
+    import dataclasses
+    import time
+
     config = config or FetchConfig(**options)
-    raw = await fetch_site(target, config)
-    return analyze(raw)
+    total = config.site_budget
+    reserve = analysis_reserve(total)
+    started = time.monotonic()
+    raw = await fetch_site(target, dataclasses.replace(config, site_budget=max(0.5, total - reserve)))
+    return analyze_within(raw, max(reserve, total - (time.monotonic() - started)))
 
 
 def check_sync(target: str, config: FetchConfig | None = None, **options: Any) -> dict[str, Any]:

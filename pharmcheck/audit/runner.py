@@ -4,12 +4,12 @@ processes that judge and encode them, write each record as it is done."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import collections
 import contextlib
 import os
 import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,34 +32,29 @@ FETCH_GRACE = 5.0  # seconds beyond a site's budget before the audit gives up on
 _WORKER_CODECS: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
-def analyze_to_record(raw: RawSite, audit: dict[str, Any], fmt: str, rule_ids: tuple[str, ...]) -> tuple[str, RecordInfo]:
-    """Parse, judge, grade and encode one site: the job of a worker process (or of the main one)."""
-    from ..engine import analyze
+KILL_GRACE = 5.0  # seconds past a site's analysis budget before its worker is killed (its own timer failed)
+
+
+def analyze_to_record(raw: RawSite, audit: dict[str, Any], fmt: str, rule_ids: tuple[str, ...], budget: float | None = None) -> tuple[str, RecordInfo]:
+    """Parse, judge, grade and encode one site within ``budget`` seconds: a worker process's job (or the main one's)."""
+    from ..engine import analyze_within
 
     codec = _WORKER_CODECS.get((fmt, rule_ids))
     if codec is None:
         codec = _WORKER_CODECS[(fmt, rule_ids)] = make_codec(fmt, rule_ids)
-    report = analyze(raw)
+    report = analyze_within(raw, budget)
     return codec.encode(report, audit), report_info(report)
 
 
-def _worker_init(parent: int) -> None:
-    """A worker ignores Ctrl-C (the main process decides) and ends when its parent is gone, even killed."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_ready() -> None:
+    """In each worker, once: build everything analysis needs, then move it out of the collector's sight."""
+    import gc
 
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
+    from ..engine import warm_up
 
-    threading.Thread(target=watch, name="pharmcheck-parent-watch", daemon=True).start()
-    from pharmcheck.rules import load_rules
-
-    load_rules()  # import every rule now, not in the middle of the first site
-
-
-def _warm() -> int:
-    return os.getpid()
+    warm_up()
+    gc.collect()
+    gc.freeze()  # the rules, tables and patterns live as long as the worker: collections skip them
 
 
 @dataclass
@@ -191,20 +186,9 @@ class Auditor(ProgressMixin):
             workers = os.cpu_count() or 1
         if workers <= 0:
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from ..workers import WorkerPool
 
-        # fork is cheap and safe while this is the only thread; otherwise start clean interpreters.
-        method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born deaf to Ctrl-C
-        try:
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context(method), initializer=_worker_init, initargs=(os.getpid(),)
-            )
-            for _ in range(workers):
-                self.pool.submit(_warm)
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        self.pool = WorkerPool(workers, initializer=_worker_ready)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -221,7 +205,7 @@ class Auditor(ProgressMixin):
         finally:
             self._stop_progress()
             if self.pool is not None:
-                self.pool.shutdown(wait=not self.interrupted, cancel_futures=True)
+                self.pool.close(wait=not self.interrupted)
             self.output.close()
             self.store.close()
         if self.failed:
@@ -370,11 +354,20 @@ class Auditor(ProgressMixin):
         except Exception as exc:
             self._fatal(f"internal error: {exc.__class__.__name__}: {exc} (please report this)", ExitStatus.INTERNAL_ERROR)
 
+    def _budgets(self) -> tuple[FetchConfig, float]:
+        """The fetcher's share of each site's --timeout, and the part kept for judging it."""
+        from ..engine import analysis_reserve
+
+        total = self.o.fetch.site_budget
+        reserve = analysis_reserve(total)
+        return dataclasses.replace(self.o.fetch, site_budget=max(0.5, total - reserve)), reserve
+
     async def _fetch(self, text: str) -> RawSite:
-        budget = self.o.fetch.site_budget
+        config, _ = self._budgets()
+        budget = config.site_budget
         try:
             async with asyncio.timeout(budget + FETCH_GRACE):
-                return await fetch_site(text, self.o.fetch, online_only=True)
+                return await fetch_site(text, config, online_only=True)
         except TimeoutError:
             message, kind = f"gave up on the site after {budget + FETCH_GRACE:g} s", "timeout"
         except Exception as exc:  # a bug in pharmcheck must not cost the other sites
@@ -382,36 +375,30 @@ class Auditor(ProgressMixin):
         return RawSite(requested=text, start_url=text, mode="online", fetched_at=utc_now(), error=message, error_kind=kind)
 
     async def _judge(self, raw: RawSite, audit: dict[str, Any]) -> tuple[str, RecordInfo]:
-        from concurrent.futures.process import BrokenProcessPool
+        from ..workers import WorkerDied, WorkerError, WorkerTimeout
 
-        args = (raw, audit, self.codec.name, self._rule_ids)
+        _, reserve = self._budgets()
+        # One deadline for the site: what the fetch left of --timeout, and never less than the reserve.
+        budget = max(reserve, self.o.fetch.site_budget - (raw.elapsed_ms or 0) / 1000)
+        args = (raw, audit, self.codec.name, self._rule_ids, budget)
+        kind = "internal-error"
         for attempt in (1, 2):
             try:
                 if self.pool is None:
                     return analyze_to_record(*args)
-                return await asyncio.get_running_loop().run_in_executor(self.pool, analyze_to_record, *args)
-            except BrokenProcessPool:  # a worker died (killed, out of memory): start new ones, try once more
-                if attempt == 2:
-                    message = "the worker process judging this site died"
-                    break
-                self._restart_pool()
-            except Exception as exc:
-                message = f"pharmcheck failed while judging this site ({exc.__class__.__name__}: {exc})"
+                return await self.pool.run(analyze_to_record, *args, timeout=budget + KILL_GRACE)
+            except WorkerTimeout as exc:  # the worker was killed and replaced; the site gets its record
+                message, kind = str(exc), "analysis-timeout"
                 break
-        report = error_report(raw.requested, message, "internal-error")
+            except WorkerDied as exc:  # killed, out of memory: a fresh worker tries once more
+                message = str(exc)
+                if attempt == 2:
+                    break
+            except (WorkerError, Exception) as exc:
+                message = f"pharmcheck failed while judging this site ({exc})"
+                break
+        report = error_report(raw.requested, message, kind)
         return self.codec.encode(report, audit), report_info(report)
-
-    def _restart_pool(self) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            self.pool.submit(_warm).cancel()
-            return  # another site already restarted it
-        except BrokenProcessPool:
-            pass
-        old, self.pool = self.pool, None
-        old.shutdown(wait=False, cancel_futures=True)
-        self._start_pool()
 
     # -- writing ---------------------------------------------------------------------------
 
