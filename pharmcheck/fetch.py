@@ -762,39 +762,4 @@ def _reason(status: int) -> str:
         return ""
 
 
-# ----------------------------------------------------------------------------------------------
-# Saved pages
-
-
-def read_saved(target: str, path: Path, config: FetchConfig) -> RawSite:
-    """A saved .html file, or a folder of saved pages of one site, checked offline."""
-    raw = RawSite(requested=target, start_url=path.as_uri(), mode="offline", fetched_at=utc_now())
-    raw.tls = TLSInfo(checked=False)
-    raw.http_probe = HttpProbe(checked=False)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".html", ".htm", ".xhtml"))
-        index = [p for p in files if p.name.lower() in ("index.html", "index.htm")]
-        start = min(index, key=lambda p: len(p.parts)) if index else (files[0] if files else None)
-        if start is None:
-            raw.error, raw.error_kind = f"{target}: the folder holds no .html pages", "invalid-input"
-            return raw
-        files.remove(start)
-        files = [start] + files[: config.offline_max_files]
-    else:
-        files = [path]
-    raw.start_url = files[0].as_uri()
-    raw.final_url = raw.start_url
-    for i, f in enumerate(files):
-        try:
-            with f.open("rb") as fh:
-                body = fh.read(config.max_bytes + 1)
-        except OSError as exc:
-            raw.pages.append(RawPage(url=f.as_uri(), role="other", error=f"cannot read {f}: {exc.strerror}", error_kind="io"))
-            continue
-        role = "start" if i == 0 else (classify(f.as_uri()) or "other")
-        page = RawPage(url=f.as_uri(), status=None, headers={}, body=body[: config.max_bytes], truncated=len(body) > config.max_bytes, role=role)
-        raw.pages.append(page)
-    if not raw.pages or raw.pages[0].error:
-        raw.error = raw.pages[0].error if raw.pages else f"{target}: nothing to read"
-        raw.error_kind = "invalid-input"
-    return raw
+from .saved import read_saved  # noqa: E402  (the offline reader; re-exported for callers of fetch)

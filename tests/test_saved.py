@@ -1,0 +1,46 @@
+"""The offline reader never follows a symbolic link out of a saved folder and bounds its walk."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pharmcheck.engine import check_sync
+from pharmcheck.saved import walk_pages
+
+
+def _folder(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><body><h1>Pharmacy</h1><p>Buy Viagra 100 mg $19.99</p></body></html>")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.html").write_text("<html><body>SECRET-TOKEN-1234</body></html>")
+    (site / "about.html").symlink_to(outside / "secret.html")
+    (site / "more").symlink_to(outside, target_is_directory=True)
+    return site
+
+
+def test_symbolic_links_are_not_followed_and_are_said(tmp_path: Path) -> None:
+    report = check_sync(str(_folder(tmp_path)))
+    assert "SECRET-TOKEN" not in repr(report)
+    assert [p["url"].rsplit("/", 1)[-1] for p in report["pages"]] == ["index.html"]
+    assert any("2 symbolic link(s)" in n for n in report["notes"])
+
+
+def test_the_walk_is_bounded(tmp_path: Path) -> None:
+    for i in range(300):
+        (tmp_path / f"p{i}.html").write_text("<p>x</p>")
+    pages, notes = walk_pages(tmp_path, max_entries=100)
+    assert len(pages) == 100 and any("more than 100 entries" in n for n in notes)
+
+
+def test_a_huge_tree_is_not_walked_whole(tmp_path: Path) -> None:
+    deep = tmp_path
+    for i in range(40):  # deeper than the walk goes
+        deep = deep / f"d{i}"
+    deep.mkdir(parents=True)
+    (deep / "index.html").write_text("<p>too deep</p>")
+    started = time.monotonic()
+    pages, _ = walk_pages(tmp_path)
+    assert pages == [] and time.monotonic() - started < 5
