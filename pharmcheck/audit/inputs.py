@@ -27,6 +27,8 @@ HOSTS_LOCAL_NAMES = frozenset(
     }
 )
 URL_COLUMNS = ("url", "domain")  # the CSV column read, the first found
+MAX_LINE = 16_384  # characters of a line kept; a longer line (no URL is that long) is one error record
+TOO_LONG = "\uffff(line too long)"  # stands for such a line: a noncharacter no real list holds
 _TRAILING_COMMENT = re.compile(r"\s+#.*$")
 
 
@@ -80,8 +82,25 @@ def iter_entries(stream: BinaryIO, input_format: str = "auto", name: str = "inpu
         text.detach()  # the caller owns the stream and closes it
 
 
+def _bounded_lines(text: io.TextIOWrapper, limit: int = MAX_LINE) -> Iterator[str]:
+    """The lines of ``text``, each at most ``limit`` characters kept: memory stays flat whatever the list
+    holds (a 50 MB line, 1 GB with no newline at all). A longer line is :data:`TOO_LONG`."""
+    while True:
+        line = text.readline(limit)
+        if not line:
+            return
+        if len(line) >= limit and not line.endswith(("\n", "\r")):
+            while True:  # skip the rest of it, a piece at a time
+                rest = text.readline(limit)
+                if not rest or rest.endswith(("\n", "\r")) or len(rest) < limit:
+                    break
+            yield TOO_LONG + "\n"
+            continue
+        yield line
+
+
 def _entries_of(text: io.TextIOWrapper, input_format: str, name: str) -> Iterator[Entry]:
-    numbered: Iterator[tuple[int, str]] = enumerate(text, 1)
+    numbered: Iterator[tuple[int, str]] = enumerate(_bounded_lines(text), 1)
     fmt = input_format
     head: list[tuple[int, str]] = []
     if fmt == "auto":
@@ -116,6 +135,12 @@ def _csv_like(line: str) -> bool:
 def _line_entries(source: Iterable[tuple[int, str]]) -> Iterator[Entry]:
     for no, line in source:
         s = line.strip()
+        if s.startswith(TOO_LONG):
+            yield Entry(no, "", f"the line is longer than {MAX_LINE} characters")
+            continue
+        if "\x00" in s:
+            yield Entry(no, s.replace("\x00", "")[:200], "the line holds NUL bytes (not a text list?)")
+            continue
         if not s or s.startswith("#"):
             continue
         if "#" in s:
@@ -154,6 +179,9 @@ def _csv_entries(source: Iterable[tuple[int, str]], name: str) -> Iterator[Entry
             yield Entry(start, "", f"unreadable CSV row ({exc})")
             continue
         start, last = last + 1, where[0]
+        if any(c.startswith(TOO_LONG) for c in row):
+            yield Entry(start, "", f"the line is longer than {MAX_LINE} characters")
+            continue
         if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if column is None:
