@@ -210,6 +210,37 @@ def audit(
     raise typer.Exit(code)
 
 
+@app.command()
+def summarize(
+    results: str = typer.Argument(..., metavar="RESULTS", help="The output of `pharmcheck audit` (JSON Lines or CSV), finished or still being written."),
+    fmt: str = typer.Option("text", "--format", "-f", metavar="text|json|html", help="text; json; html: one self-contained page with charts (no script, works offline)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the summary to this file (default: standard output)."),
+) -> None:
+    """Summarise an audit's results: verdicts, error kinds, rule outcomes, red flags, TLDs, countries, the slowest sites.
+
+    Exit codes: 0 done, 2 usage error, 7 the results cannot be read or the summary cannot be written.
+    """
+    from .summarize import SummaryInputError, render_html, render_json, render_text, summarize as summarize_file
+
+    renderers = {"text": render_text, "json": render_json, "html": render_html}
+    if fmt not in renderers:
+        _err(f"--format must be one of: {', '.join(renderers)}")
+        raise typer.Exit(ExitStatus.USAGE)
+    try:
+        text = renderers[fmt](summarize_file(results))
+    except SummaryInputError as exc:
+        _err(str(exc))
+        raise typer.Exit(ExitStatus.INVALID_INPUT) from None
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"cannot write {output}: {exc.strerror or exc}")
+        raise typer.Exit(ExitStatus.INVALID_INPUT) from None
+
+
 def main() -> None:
     """Console entry point: never a traceback, always a documented exit code."""
     try:

@@ -154,17 +154,78 @@ def _first_letters(phrase: str) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=None)
-def combined(langs: tuple[str, ...], key: str) -> re.Pattern[str] | None:
-    """One expression for a key in several languages."""
-    parts = [pattern(code, key) for code in langs]
-    bodies = [p.pattern for p in parts if p is not None]
-    if not bodies:
+class Union:
+    """A key's expressions in several languages, read as one: at each position the first language whose
+    phrase matches there wins, as one alternation of them would read. Each language's expression is
+    compiled on first need, and a language none of whose first words is in the text is not read at all:
+    an English page never compiles the Polish phrases."""
+
+    def __init__(self, langs: tuple[str, ...], key: str):
+        self.langs = langs
+        self.key = key
+
+    def _parts(self, string: str, pos: int, endpos: int) -> list[re.Pattern[str]]:
+        words: set[str] | None = None
+        out = []
+        for code in self.langs:
+            firsts = _first_words((code,), self.key)
+            if firsts is not None:
+                if words is None:
+                    words = set(_WORD.findall(string, pos, endpos))
+                exact, stems = firsts
+                if words.isdisjoint(exact) and not (stems and any(w.startswith(stems) for w in words)):
+                    continue
+            rx = pattern(code, self.key)
+            if rx is not None:
+                out.append(rx)
+        return out
+
+    def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        endpos = len(string) if endpos is None else endpos
+        best = None
+        for rx in self._parts(string, pos, endpos):
+            m = rx.search(string, pos, endpos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
+
+    def match(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        endpos = len(string) if endpos is None else endpos
+        for rx in self._parts(string, pos, endpos):
+            m = rx.match(string, pos, endpos)
+            if m is not None:
+                return m
         return None
-    if len(bodies) == 1:
-        return parts[0] if parts[0] is not None else re.compile(bodies[0])
-    firsts = "".join(sorted({c for code in langs for p in lexicon(code).words[key] for c in _first_letters(p)}))
-    return re.compile(r"(?<!\w)(?=[" + re.escape(firsts) + "])(?:" + "|".join(f"(?:{b})" for b in bodies) + ")")
+
+    def finditer(self, string: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
+        endpos = len(string) if endpos is None else endpos
+        parts = self._parts(string, pos, endpos)
+        if len(parts) == 1:
+            yield from parts[0].finditer(string, pos, endpos)
+            return
+        while pos <= endpos:
+            best = None
+            for rx in parts:
+                m = rx.search(string, pos, endpos)
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+            if best is None:
+                return
+            yield best
+            pos = best.end() if best.end() > best.start() else best.end() + 1
+
+
+@lru_cache(maxsize=None)
+def combined(langs: tuple[str, ...], key: str) -> "re.Pattern[str] | Union | None":
+    """A key's phrases in several languages, read as one expression (search, match, finditer)."""
+    if key == "stopwords":
+        raise LexiconError("stopwords are counted, not matched")
+    present = tuple(code for code in langs if lexicon(code).words[key])
+    if not present:
+        return None
+    if len(present) == 1:
+        return pattern(present[0], key)
+    return Union(present, key)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -289,11 +350,11 @@ def _occurrences(low: str, word: str, whole: bool) -> list[int]:
     return [m.start() for m in _word_rx(word, whole).finditer(low)]
 
 
-def _starts(page: Page, langs: tuple[str, ...], key: str) -> list[int] | None:
-    """The offsets where a key's phrase may start on the page, in order (None: anywhere)."""
+def _starts(page: Page, code: str, key: str) -> list[int] | None:
+    """The offsets where a key's phrase of one language may start on the page, in order (None: anywhere)."""
     import bisect
 
-    firsts = _first_words(langs, key)
+    firsts = _first_words((code,), key)
     if firsts is None:
         return None
     exact, stems = firsts
@@ -313,8 +374,9 @@ def find(page: Page, key: str) -> list[tuple[int, int]]:
     """Every match of a key's phrases in ``page.text`` (offsets), in the page's languages, each within
     one block (cached).
 
-    The expression is tried only where a word it can start with stands (:func:`page_words`, one scan of
-    the page for every key); matches are the same as a scan of the whole text, left to right."""
+    A language's expression is tried only where a word it can start with stands (:func:`page_words`,
+    one scan of the page for every key), and compiled only when there is such a word; matches are those
+    of one alternation of the languages run over the whole text, left to right."""
     cache = _FOUND.get(page)
     if cache is None:
         cache = _FOUND[page] = {}
@@ -323,40 +385,51 @@ def find(page: Page, key: str) -> list[tuple[int, int]]:
         from pharmcheck.facts import crosses_blocks
 
         langs = LANGUAGES if key in EVERY_LANGUAGE else page_languages(page)
-        rx = combined(langs, key)
+        low = lower(page)
         # A phrase read across two blocks of the flattened text ("Prescription | Transfer" in a menu) was
         # never written: it is dropped.
         found = []
-        if rx is not None:
-            low = lower(page)
-            starts = _starts(page, langs, key)
-            if starts is None:
-                matches = rx.finditer(low)
-            else:
-                matches = _matches_at(rx, low, starts)
-            for m in matches:
-                if not crosses_blocks(page, *m.span()):
-                    found.append(m.span())
-                    if len(found) >= MAX_MATCHES:
-                        break  # enough to judge; a page that repeats a phrase endlessly costs no more
+        for m in _matches(page, low, langs, key):
+            if not crosses_blocks(page, *m.span()):
+                found.append(m.span())
+                if len(found) >= MAX_MATCHES:
+                    break  # enough to judge; a page that repeats a phrase endlessly costs no more
         cache[key] = found
     return found
 
 
-def _matches_at(rx: re.Pattern[str], low: str, starts: list[int]) -> Iterator[re.Match[str]]:
-    """``rx.finditer(low)`` when matches can only start at ``starts``: non-overlapping, left to right."""
+def _matches(page: Page, low: str, langs: tuple[str, ...], key: str) -> Iterator[re.Match[str]]:
+    """The key's matches in the page's text: non-overlapping, left to right, the first language that
+    matches at a position winning there."""
+    parts: list[tuple[re.Pattern[str], set[int]]] = []
+    every: set[int] = set()
+    for code in langs:
+        if not lexicon(code).words[key]:
+            continue
+        starts = _starts(page, code, key)
+        if starts is None:  # a phrase that may start anywhere: the plain scan
+            rx = combined(langs, key)
+            yield from rx.finditer(low) if rx is not None else ()
+            return
+        if starts:
+            rx = pattern(code, key)
+            if rx is not None:
+                parts.append((rx, set(starts)))
+                every.update(starts)
     end = 0
-    match = rx.match
-    for pos in starts:
+    for pos in sorted(every):
         if pos < end:
             continue
-        m = match(low, pos)
-        if m is not None:
-            end = m.end()
-            yield m
+        for rx, starts in parts:
+            if pos in starts:
+                m = rx.match(low, pos)
+                if m is not None:
+                    end = m.end()
+                    yield m
+                    break
 
 
-def search(text: str, key: str, langs: tuple[str, ...] = ("en",), pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+def search(text: str, key: str, langs: tuple[str, ...] = ("en",), pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:  # noqa: E501
     """The first match of a key in a short text (a title, a link, a sentence), lower-cased here."""
     rx = combined(langs, key)
     if rx is None:
