@@ -793,7 +793,7 @@ def offered_labels(offers_: Iterable[Offer]) -> list[str]:
     return list(out.values())
 
 
-def offers_summary(offers_: list[Offer], limit: int = 20) -> list[dict[str, Any]]:
+def offers_summary(offers_: list[Offer], limit: int = 10) -> list[dict[str, Any]]:
     """The offers a reader needs, strongest first, one per medicine and place, capped."""
     seen: set[tuple[str, str, float | None]] = set()
     out = []

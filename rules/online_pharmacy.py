@@ -480,6 +480,7 @@ def check(site: Site) -> Iterator[Finding]:
     common = {
         "languages": langs,
         "offers": facts.offers_summary(det.all_offers),
+        "offers_found": len(det.all_offers),
         "signals": det.kinds,
         "strong_signals": sorted({s.kind for s in det.signals if s.strong}),
     }

@@ -106,7 +106,7 @@ LADDER_MIN_TIERS = 5
 LADDER_TOLERANCE = 0.02  # a tier may cost 2 % more per pill than the smaller one and still count as falling
 
 MAX_EVIDENCE = 5
-MAX_FACT_OFFERS = 40
+MAX_FACT_OFFERS = 10  # the flagged offers first: a reader needs the worst few and the counts, not every row
 
 _BONUS_RX = re.compile(
     r"(?:free|bonus|extra|complimentary|gift)\s(?:[a-z]+\s)?(?:pills?|tablets?|capsules?|samples?)\b"
