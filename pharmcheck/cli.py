@@ -6,7 +6,9 @@ bs4, rich, the rules) are imported inside the commands so that `pharmcheck --hel
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -19,11 +21,18 @@ app = typer.Typer(
     name="pharmcheck",
     help="Check whether an online pharmacy shows the signs of a safe, legitimate pharmacy, with the evidence "
     "for every finding. pharmcheck reports risk signals; it does not certify a pharmacy.",
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
 
 
 def _err(message: str) -> None:
@@ -52,7 +61,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
     pass
 
@@ -66,27 +75,93 @@ def _config(max_pages: int, timeout: float, ca_bundle: Optional[Path], **extra):
     return FetchConfig(max_pages=max_pages, site_budget=timeout, ca_file=str(ca_bundle) if ca_bundle else None, **extra)
 
 
+def _usage(message: str, command: str = "check") -> typer.Exit:
+    """A usage error of pharmcheck's own, in the one-line form click's are given (see main)."""
+    _err(f"{message} (try 'pharmcheck {command} -h')")
+    return typer.Exit(ExitStatus.USAGE)
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write the whole report or nothing: a temporary file beside the target, renamed over it."""
+    import os
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 @app.command()
 def check(
-    target: str = typer.Argument(..., help="A URL (https://pharmacy.example), a bare domain (pharmacy.example: https first), a saved .html file, or a folder of saved pages of one site."),
-    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout, and nothing else."),
+    target: str = typer.Argument(..., metavar="TARGET", help="A URL (https://pharmacy.example), a bare domain (pharmacy.example: https first), a saved .html file, or a folder of saved pages of one site."),
+    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text: the report for a person (default); json: the JSON report (the contract for tools); html: one self-contained page to keep or share."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE (replaced whole, never half-written); the verdict line still goes to standard output."),
+    json_out: bool = typer.Option(False, "--json", help="The same as --format json: the JSON report on stdout, and nothing else."),
     max_pages: int = typer.Option(12, "--max-pages", min=0, max=100, help="Pages to read beyond the start page."),
     timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="Time budget for the whole site, in seconds."),
     ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="Also trust the CA certificates in this PEM file."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every piece of evidence."),
+    proxy: Optional[str] = typer.Option(None, "--proxy", metavar="URL", help="Fetch through this proxy (http://host:port or https://...), instead of the environment's HTTPS_PROXY / HTTP_PROXY / ALL_PROXY."),
+    no_env: bool = typer.Option(False, "--no-env", help="Ignore the environment: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, SSL_CERT_FILE and SSL_CERT_DIR."),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Also connect to loopback, private and link-local addresses a site redirects or links to (only the host you name may be local by default)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding with all its evidence, grouped by page."),
 ) -> None:
     """Check one site and print a trust report. The exit code tells the verdict (see README)."""
     from .engine import check_sync
-    from .report import render_terminal, to_json
+    from .report import to_json
+    from .targets import invalid_input_report, several_sites, several_sites_message
 
-    from rich.console import Console
-
-    config = _config(max_pages, timeout, ca_bundle)
-    report = check_sync(target, config)
+    if json_out and fmt not in (None, Format.json):
+        raise _usage(f"--json and --format {fmt.value} ask for two formats: give one")
+    form = Format.json if json_out else (fmt or Format.text)
+    if output is not None and str(output) != "-" and output.is_dir():
+        _err(f"--output {output}: is a folder; give a file name")
+        raise typer.Exit(ExitStatus.INVALID_INPUT)
+    config = _config(max_pages, timeout, ca_bundle, proxy=proxy, trust_env=not no_env, allow_private=allow_private)
+    sites = several_sites(target)
+    if sites:
+        report = invalid_input_report(target, several_sites_message(target, sites))
+    else:
+        report = check_sync(target, config)
     invalid = report["error"] is not None and report["error"]["kind"] == "invalid-input"
-    if json_out:
-        _write_stdout(to_json(report) + "\n")
-    elif not invalid:  # bad input is one line on stderr; a site that failed still gets its report and advice
+    to_file = output is not None and str(output) != "-"
+    if form is Format.json:
+        text = to_json(report) + "\n"
+    elif form is Format.html:
+        from .render.html import render_html
+
+        text = render_html(report)
+    elif to_file:
+        from .render.text import render_text
+
+        text = render_text(report, width=80, verbose=verbose)
+    else:
+        text = None  # the terminal report, printed below
+    # Bad input is one line on stderr; a site that failed still gets its report and advice.
+    if to_file and not (invalid and form is Format.text):
+        try:
+            _write_file(output, text)
+        except OSError as exc:
+            _err(f"--output {output}: {exc.strerror or exc}")
+            raise typer.Exit(ExitStatus.INVALID_INPUT) from None
+        if not invalid:
+            from .render.wording import HEADLINES
+
+            label, headline = HEADLINES.get(report["verdict"]["code"], (report["verdict"]["label"], ""))
+            _write_stdout(f"{label}: {headline} Report: {output}\n")
+    elif text is not None and (form is not Format.text or not invalid):
+        _write_stdout(text)
+    elif not invalid:
+        from rich.console import Console
+
+        from .render.text import render_terminal
+
         console = Console(highlight=False)
         with console.capture() as captured:
             render_terminal(report, console, verbose=verbose)
@@ -104,17 +179,46 @@ def check(
 def rules(
     rule_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="Show one rule's documentation."),
     scoring: bool = typer.Option(False, "--scoring", help="Print the scoring table (weights, outcome scores) as JSON."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text for a person; json for tools: every rule (or the one named) with its weight, documentation and outcomes."),
 ) -> None:
     """List the rules, or show one rule's documentation and its outcomes."""
     import inspect
     import json
+    import textwrap
 
     from pharmcheck.rules import UnknownRule, get_rule, load_rules
 
-    from .scoring import RULE_WEIGHTS, grade, scoring_table
+    from .scoring import RULE_WEIGHTS, SCORING_VERSION, grade, scoring_table
 
     if scoring:
         typer.echo(json.dumps(scoring_table(), indent=2, sort_keys=True))
+        return
+    if fmt is Format.html:
+        raise _usage("rules --format html: the rules are listed as text or json", "rules")
+    if fmt is Format.json:
+        try:
+            modules = [get_rule(rule_id)] if rule_id is not None else list(load_rules())
+        except UnknownRule as exc:
+            _err(str(exc.args[0]))
+            raise typer.Exit(ExitStatus.INVALID_INPUT) from None
+
+        def described(module) -> dict:
+            doc = inspect.cleandoc(module.__doc__ or "")
+            return {
+                "id": module.ID,
+                "title": module.TITLE,
+                "weight": RULE_WEIGHTS.get(module.ID, 0),
+                "gate": module.ID not in RULE_WEIGHTS,
+                "summary": doc.split("\n", 1)[0].strip(),
+                "doc": textwrap.dedent(doc.split("\n", 1)[-1]).strip(),
+                "outcomes": [
+                    {"code": code, "meaning": meaning, "score": grade(code).score, "critical": grade(code).critical,
+                     "at_most_caution": grade(code).at_most_caution}
+                    for code, meaning in module.OUTCOMES.items()
+                ],
+            }
+
+        typer.echo(json.dumps({"scoring_version": SCORING_VERSION, "rules": [described(m) for m in modules]}, indent=2, sort_keys=True))
         return
     if rule_id is None:
         for module in load_rules():
@@ -241,11 +345,46 @@ def summarize(
         raise typer.Exit(ExitStatus.INVALID_INPUT) from None
 
 
-def main() -> None:
-    """Console entry point: never a traceback, always a documented exit code."""
+def _click_exceptions():
+    """click's exception classes: typer >= 0.20 vendors click as typer._click; older typer uses click."""
     try:
-        app()
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions
+    return exceptions
+
+
+def _usage_line(exc) -> str:
+    """click's usage error (usage, hint and message on four lines) as pharmcheck's one line."""
+    message = exc.format_message().strip().rstrip(".").replace("Value error, ", "")
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "pharmcheck"
+    return f"{message} (try '{command} -h')"
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console entry point: never a traceback, always a documented exit code; usage errors in one line."""
+    from typer.main import get_command
+
+    exceptions = _click_exceptions()
+    command = get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="pharmcheck", standalone_mode=False)
     except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(ExitStatus.INTERRUPTED)
+    except exceptions.NoArgsIsHelpError as exc:  # `pharmcheck` alone: the help, as asked for
+        _write_stdout(exc.ctx.get_help() + "\n")
+        sys.exit(0)
+    except exceptions.UsageError as exc:
+        _err(_usage_line(exc))
+        sys.exit(ExitStatus.USAGE)
+    except exceptions.ClickException as exc:
+        _err(exc.format_message())
+        sys.exit(exc.exit_code)
+    except typer.Abort:
         _err("interrupted")
         sys.exit(ExitStatus.INTERRUPTED)
     except SystemExit:
@@ -253,3 +392,4 @@ def main() -> None:
     except Exception as exc:  # a bug: say so in one line
         _err(f"internal error: {exc.__class__.__name__}: {exc} (please report this)")
         sys.exit(ExitStatus.INTERNAL_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -189,7 +189,7 @@ def test_scoring_table_is_published():
 def test_usage_error_is_exit_2():
     proc = run("check")
     assert proc.returncode == ExitStatus.USAGE
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(proc)  # the README promises one line; click's own form is four
 
 
 def test_version_and_help():
@@ -214,3 +214,156 @@ def test_a_javascript_only_page_cannot_be_checked(tmp_path):
     assert report["verdict"]["code"] == "could-not-check"
     assert report["error"]["kind"] == "empty-page" and "JavaScript" in report["error"]["message"]
     assert proc.returncode == ExitStatus.COULD_NOT_CHECK
+
+
+# ----------------------------------------------------------------------------------------------
+# Conventions: -h, -V, one-line usage errors, --format / -o, completion, rules --format json
+
+
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        (["check"], "pharmcheck check -h"),
+        (["check", "examples/cheap-meds-24", "--format", "xml"], "pharmcheck check -h"),
+        (["check", "examples/cheap-meds-24", "--no-such-option"], "pharmcheck check -h"),
+        (["check", "examples/cheap-meds-24", "--json", "--format", "html"], "pharmcheck check -h"),
+        (["check", "examples/cheap-meds-24", "--max-pages", "many"], "pharmcheck check -h"),
+        (["audit"], "pharmcheck audit -h"),
+        (["audit", "list.txt", "--concurrency", "0"], "pharmcheck audit -h"),
+        (["rules", "--format", "yaml"], "pharmcheck rules -h"),
+        (["no-such-command"], "pharmcheck -h"),
+    ],
+)
+def test_usage_errors_are_one_line_with_the_hint(args, hint):
+    proc = run(*args)
+    assert proc.returncode == ExitStatus.USAGE, proc.stderr
+    assert_one_line_error(proc)
+    assert proc.stderr.rstrip().endswith(f"(try '{hint}')"), proc.stderr
+    assert proc.stdout == ""
+
+
+def test_short_help_and_version():
+    for args in (["-h"], ["check", "-h"], ["audit", "-h"], ["rules", "-h"]):
+        proc = run(*args)
+        assert proc.returncode == 0 and proc.stdout.startswith("Usage: pharmcheck"), (args, proc.stdout)
+    check_help = run("check", "-h").stdout
+    for option in ("--format", "--output", "--json", "--proxy", "--no-env", "--allow-private", "--verbose"):
+        assert option in check_help
+    assert run("-V").stdout == run("--version").stdout
+    assert run("-V").stdout.startswith("pharmcheck ")
+
+
+def test_shell_completion_completes_commands_and_formats():
+    env = {"_PHARMCHECK_COMPLETE": "complete_bash", "COMP_WORDS": "pharmcheck ch", "COMP_CWORD": "1"}
+    assert run(env=env).stdout.split() == ["check"]
+    env = {"_PHARMCHECK_COMPLETE": "complete_bash", "COMP_WORDS": "pharmcheck check --format ", "COMP_CWORD": "3"}
+    assert run(env=env).stdout.split() == ["text", "json", "html"]
+    assert "_pharmcheck_completion" in run("--show-completion", "bash").stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_output_file_in_each_format(tmp_path, fmt):
+    out = tmp_path / f"report.{fmt}"
+    proc = run("check", "examples/cheap-meds-24", "--format", fmt, "-o", str(out))
+    assert proc.returncode == ExitStatus.LIKELY_ROGUE, proc.stderr
+    # stdout says the verdict and where the report is, in one line
+    assert proc.stdout.splitlines() == [proc.stdout.strip()] and proc.stdout.startswith("LIKELY ROGUE: ")
+    assert str(out) in proc.stdout
+    text = out.read_text(encoding="utf-8")
+    if fmt == "json":
+        jsonschema.validate(json.loads(text), schema())
+    elif fmt == "html":
+        assert text.startswith("<!DOCTYPE html>") and "Likely rogue" in text
+    else:
+        assert text.startswith("LIKELY ROGUE: ") and "\x1b[" not in text
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+
+
+def test_format_json_is_the_same_as_json():
+    a, b = run("check", "examples/sunrise-pharmacy", "--json"), run("check", "examples/sunrise-pharmacy", "-f", "json")
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k not in ("fetched_at", "elapsed_ms")}  # noqa: E731
+    assert strip(a.stdout) == strip(b.stdout) and a.returncode == b.returncode == 0
+
+
+def test_output_file_that_cannot_be_written_is_one_line(tmp_path):
+    proc = run("check", "examples/cheap-meds-24", "-o", str(tmp_path / "no-such-folder" / "r.txt"))
+    assert proc.returncode == ExitStatus.INVALID_INPUT
+    assert_one_line_error(proc)
+    proc = run("check", "examples/cheap-meds-24", "-o", str(tmp_path))
+    assert proc.returncode == ExitStatus.INVALID_INPUT
+    assert_one_line_error(proc)
+
+
+def test_a_folder_of_several_sites_is_not_merged():
+    proc = run("check", "examples")
+    assert proc.returncode == ExitStatus.INVALID_INPUT
+    assert_one_line_error(proc)
+    assert "3 sites" in proc.stderr and "cheap-meds-24" in proc.stderr and proc.stdout == ""
+    proc = run("check", "examples", "--json")
+    report = json.loads(proc.stdout)
+    jsonschema.validate(report, schema())
+    assert report["verdict"]["code"] == "could-not-check" and report["error"]["kind"] == "invalid-input"
+    assert report["pages"] == [] and proc.returncode == ExitStatus.INVALID_INPUT
+
+
+def test_a_site_folder_with_subfolders_is_still_one_site(tmp_path):
+    site = tmp_path / "shop"
+    (site / "products").mkdir(parents=True)
+    (site / "about").mkdir()
+    (site / "products" / "index.html").write_text("<h1>Products</h1><p>Viagra 100 mg $0.50 no prescription needed</p>", encoding="utf-8")
+    (site / "about" / "index.html").write_text("<h1>About us</h1><p>We ship worldwide.</p>", encoding="utf-8")
+    (site / "index.html").write_text("<!DOCTYPE html><html><body><h1>Shop</h1><p>Welcome to our shop.</p><a href='products/index.html'>Products</a></body></html>", encoding="utf-8")
+    proc = run("check", str(site), "--json")
+    assert json.loads(proc.stdout)["error"] is None
+
+
+def test_rules_format_json_lists_rules_and_outcomes():
+    proc = run("rules", "--format", "json")
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    table = json.loads(run("rules", "--scoring").stdout)
+    ids = [r["id"] for r in data["rules"]]
+    assert {"online-pharmacy", "prescription", "https", "contact", "pharmacist", "prices"} <= set(ids)
+    codes = {o["code"] for r in data["rules"] for o in r["outcomes"]}
+    assert codes == set(table["outcomes"])  # every outcome of the scoring table, each under its rule
+    rx = next(r for r in data["rules"] if r["id"] == "prescription")
+    assert rx["weight"] == table["rule_weights"]["prescription"] and not rx["gate"]
+    flag = next(o for o in rx["outcomes"] if o["code"] == "prescription-not-required")
+    assert flag["critical"] is True and flag["score"] == 0.0 and flag["meaning"]
+    assert rx["doc"].startswith("What it checks")
+    one = json.loads(run("rules", "https", "-f", "json").stdout)
+    assert [r["id"] for r in one["rules"]] == ["https"]
+
+
+def test_a_terminal_report_in_a_pipe_is_plain_and_unpadded():
+    proc = run("check", "examples/sunrise-pharmacy")
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("LIKELY LEGITIMATE: ")
+    assert all(line == line.rstrip() for line in lines) and len(lines) <= 25
+    assert "\x1b[" not in proc.stdout and "…" not in proc.stdout.replace('…"', "")
+
+
+# ----------------------------------------------------------------------------------------------
+# Python API: the CLI's names
+
+
+def test_python_api_takes_the_cli_option_names(serve, serve_site, ca_bundle):
+    import time
+
+    import pharmcheck
+
+    server = serve_site("legit-us-pharmacy")
+    report = pharmcheck.check(server.url, ca_bundle=ca_bundle, max_pages=2, timeout=30)
+    assert report["verdict"]["code"] == "likely-legitimate"
+    assert len(report["pages"]) <= 3  # the start page and at most max_pages more
+    hang = serve(None)
+    started = time.monotonic()
+    report = pharmcheck.check(hang.url + "trap/hang", timeout=2)
+    assert report["verdict"]["code"] == "could-not-check" and time.monotonic() - started < 15
+    with pytest.raises(TypeError):
+        pharmcheck.check(server.url, speed=3)
+    with pytest.raises(TypeError):
+        pharmcheck.check(server.url, timeout=3, site_budget=3)
+    assert pharmcheck.check("examples")["error"]["kind"] == "invalid-input"
+    text = pharmcheck.render_text(pharmcheck.check("examples/cheap-meds-24"))
+    assert text.startswith("LIKELY ROGUE: ")

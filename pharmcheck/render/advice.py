@@ -83,6 +83,9 @@ def choose_advice(verdict: str, rule_results: list[dict[str, Any]], error: dict[
     lines: list[str] = []
     if verdict == "could-not-check":
         kind = (error or {}).get("kind", "")
+        if kind == "invalid-input":
+            lines.append("Check what you typed: a URL, a domain, a saved .html page or a folder of one site's pages.")
+            return lines
         if kind == "dns":
             lines.append("Check the address for typing mistakes: no such site was found.")
         elif kind == "tls":
