@@ -367,3 +367,18 @@ def test_python_api_takes_the_cli_option_names(serve, serve_site, ca_bundle):
     assert pharmcheck.check("examples")["error"]["kind"] == "invalid-input"
     text = pharmcheck.render_text(pharmcheck.check("examples/cheap-meds-24"))
     assert text.startswith("LIKELY ROGUE: ")
+
+
+def test_proxy_options_reach_the_fetcher(serve_site, ca_bundle, dead_url):
+    """--proxy and --no-env are wired to the fetcher: a dead proxy stops the check; --no-env ignores the
+    environment's. (How proxies are used is tested with the fetcher, through a real CONNECT proxy.)"""
+    server = serve_site("legit-us-pharmacy")
+    dead_proxy = dead_url.rstrip("/")
+    env = {"HTTPS_PROXY": dead_proxy, "HTTP_PROXY": dead_proxy, "NO_PROXY": "", "no_proxy": ""}
+    through_env = run("check", server.url, "--ca-bundle", str(ca_bundle), env=env)
+    assert through_env.returncode == ExitStatus.COULD_NOT_CHECK, through_env.stderr
+    ignoring_env = run("check", server.url, "--ca-bundle", str(ca_bundle), "--no-env", env=env)
+    assert ignoring_env.returncode == ExitStatus.LIKELY_LEGITIMATE, ignoring_env.stderr
+    named = run("check", server.url, "--ca-bundle", str(ca_bundle), "--proxy", dead_proxy, env={"NO_PROXY": "", "no_proxy": ""})
+    assert named.returncode == ExitStatus.COULD_NOT_CHECK
+    assert_one_line_error(named)

@@ -167,3 +167,19 @@ def test_snapshot(name, verbose):
         if not UPDATE:
             pytest.fail(f"snapshot {path.name} was missing and has been written: check it in")
     assert text == path.read_text(encoding="utf-8"), f"{path.name} differs (PHARMCHECK_UPDATE_SNAPSHOTS=1 to accept)"
+
+
+@pytest.mark.parametrize("path", ["trap/404", "trap/pdf", "trap/redirect-loop"])
+def test_a_site_that_could_not_be_checked_says_why_in_one_screen(serve, path):
+    server = serve(None)
+    report = check_sync(server.url + path)
+    assert report["verdict"]["code"] == "could-not-check"
+    text = assert_one_screen(report, path)
+    assert "Why not: " in text and "Score" not in text and "Good sign" not in text
+    assert "Not checked: anything, since no page could be read." in flat(text)
+
+
+def test_a_refused_connection_in_one_screen(dead_url):
+    report = check_sync(dead_url)
+    text = assert_one_screen(report, dead_url)
+    assert "refused" in text

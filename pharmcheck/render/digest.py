@@ -269,6 +269,8 @@ def _join(words: list[str]) -> str:
 
 def not_checked(report: dict[str, Any], items: list[Item]) -> list[str]:
     out: list[str] = []
+    if report["verdict"]["code"] == "could-not-check":
+        return ["anything, since no page could be read"]
     offline = report.get("mode") == "offline"
     if offline:
         out.append("the connection (saved pages)")
