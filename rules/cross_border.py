@@ -103,7 +103,7 @@ from pharmcheck.rules._drugs import (
     sentence_bounds,
 )
 from pharmcheck.rules._text import MAX_PLACES, EvidenceBag, head_and_tail, keyword_positions, line_starts
-from pharmcheck.rules.contact import CCTLD_REGION, COUNTRIES, GENERIC_CCTLDS, Address, page_addresses
+from pharmcheck.rules._places import CCTLD_REGION, COUNTRIES, GENERIC_CCTLDS, Address, page_addresses
 from pharmcheck.site import Page, Site
 
 ID = "cross-border"
