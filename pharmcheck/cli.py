@@ -254,10 +254,10 @@ def schema() -> None:
 
 @app.command()
 def audit(
-    source: str = typer.Argument(..., metavar="FILE", help="The list of sites: one URL or domain per line, a CSV with a 'url' column, or a hosts-format blocklist ('0.0.0.0 domain'). '-' reads standard input."),
+    source: str = typer.Argument(..., metavar="FILE", help="The list of sites: one URL or domain per line, a CSV with a 'url' column, a hosts-format blocklist ('0.0.0.0 domain'), or a WARC crawl (.warc, .warc.gz: judged offline). '-' reads standard input."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the records to this file (default: standard output)."),
     fmt: str = typer.Option("jsonl", "--format", "-f", metavar="jsonl|csv", help="jsonl: one report per line (the `check --json` report plus an 'audit' block); csv: one row per site."),
-    input_format: str = typer.Option("auto", "--input-format", metavar="auto|lines|csv", help="How to read the list (auto: a CSV when the first line is a CSV header)."),
+    input_format: str = typer.Option("auto", "--input-format", metavar="auto|lines|csv|warc", help="How to read the list (auto: a WARC crawl by its name or first bytes, a CSV when the first line is a CSV header)."),
     concurrency: int = typer.Option(50, "--concurrency", "-c", min=1, max=2000, help="Sites checked at once (one request at a time per host)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=0, max=64, help="Processes that parse pages and run the rules (default: one per CPU core; 0: in the main process)."),
     timeout: float = typer.Option(30.0, "--timeout", min=0.5, help="Time budget for each site, in seconds."),

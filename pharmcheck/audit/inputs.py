@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
-INPUT_FORMATS = ("auto", "lines", "csv")
+INPUT_FORMATS = ("auto", "lines", "csv", "warc")
 
 # A hosts file starts with entries for the machine itself; they are not sites to audit.
 HOSTS_LOCAL_NAMES = frozenset(
@@ -41,6 +41,7 @@ class Entry:
     line: int  # 1-based physical line of the input (for CSV, the first line of the row)
     text: str  # the URL or domain as given
     problem: str | None = None  # why the line is not a URL or domain, when it is plainly not one
+    raw: Any = None  # a site already gathered (from a crawl, pharmcheck/warc.py): judged as it is, not fetched
 
 
 def open_list(source: str) -> BinaryIO:

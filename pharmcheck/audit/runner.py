@@ -112,6 +112,7 @@ class Auditor(ProgressMixin):
         self.failed: str | None = None  # a fatal error that stopped the run (the output cannot be written)
         self.failed_code = ExitStatus.INVALID_INPUT
         self.total: int | None = None
+        self.warc = False  # the input is a crawl (pharmcheck/warc.py)
         self.pool: Any = None
         self.started = 0.0
         self._tasks: set[asyncio.Task] = set()
@@ -152,12 +153,28 @@ class Auditor(ProgressMixin):
                         key = site_key(normalize_url(audit["input"]))
                         if self.table.get(key) is None:
                             self.table.put(key, audit["line"], offset)
-        if o.source != "-":
+        self.warc = self._is_warc()
+        if o.source != "-" and not self.warc:  # a crawl is not read twice: no total, no ETA
             self.total = self._count_and_verify()
         self.output = _Output(o.output, append=o.resume)
         self.store = _Store(self.output)
         if self.codec.header is not None and self.output.offset <= 0:
             self.output.write(self.codec.header)
+
+    def _is_warc(self) -> bool:
+        from ..warc import looks_like_warc
+
+        if self.o.input_format != "auto" or self.o.source == "-":
+            return self.o.input_format == "warc"
+        with open_list(self.o.source) as stream:
+            return looks_like_warc(self.o.source, stream.read(8))
+
+    def _entries(self, stream: Any) -> Any:
+        if self.warc:
+            from .. import warc
+
+            return warc.iter_entries(stream, self.o.fetch, self.o.source, self.stats.warnings)
+        return iter_entries(stream, self.o.input_format, self.o.source)
 
     def _count_and_verify(self) -> int:
         """A first quick pass over a list file: how many entries (for the progress bar and its ETA), and does
@@ -242,7 +259,8 @@ class Auditor(ProgressMixin):
         loop.set_default_executor(ThreadPoolExecutor(max_workers=max(8, min(self.o.concurrency, 256)), thread_name_prefix="pharmcheck-resolve"))
         self._start_progress()
         stream = open_list(self.o.source)
-        reader = _ThreadedReader(iter_entries(stream, self.o.input_format, self.o.source), loop)
+        # a crawl's entries carry their pages: only a few are read ahead
+        reader = _ThreadedReader(self._entries(stream), loop, ahead=4 if self.warc else 4096)
         c = self.o.concurrency
         # One queue and one runner task per busy host: a run of lines on one host waits in its queue (up to
         # QUEUED_MAX entries, a few bytes each) while the other hosts go on. At most 2c hosts are busy, c sites
@@ -294,6 +312,11 @@ class Auditor(ProgressMixin):
                 self.waiting.setdefault(key, []).append(entry)
             return
         self.table.put(key, entry.line, -1)
+        if entry.raw is not None:  # from a crawl: nothing to fetch, straight to the judging
+            raw, entry.raw = entry.raw, None
+            await self.judging.acquire()
+            self._spawn(self._finish(entry, key, raw), self.judging)
+            return
         host = host_key(url)
         await self.queued.acquire()
         queue = self.host_queues.get(host)
