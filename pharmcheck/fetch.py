@@ -172,7 +172,7 @@ def classify(url: str, text: str = "") -> str | None:
 def choose_pages(start_url: str, links: list[tuple[str, str]], config: FetchConfig) -> list[tuple[str, str]]:
     """Pick up to ``max_pages`` same-site links, most relevant first: (url, role)."""
     scored: dict[str, tuple[int, str]] = {}
-    products: list[str] = []
+    products: dict[str, None] = {}  # in link order; a dict, not a list: 100,000 links cost no quadratic search
     start_key = start_url.rstrip("/")
     for url, text in links:
         if not url.startswith(("http://", "https://")) or url.rstrip("/") == start_key:
@@ -191,8 +191,7 @@ def choose_pages(start_url: str, links: list[tuple[str, str]], config: FetchConf
             if url not in scored or scored[url][0] < best[0]:
                 scored[url] = best
         elif _PRODUCT_URL.search(url) or _looks_like_product(text):
-            if url not in products:
-                products.append(url)
+            products[url] = None
     ranked = sorted(scored.items(), key=lambda item: -item[1][0])
     chosen: list[tuple[str, str]] = []
     seen_roles: dict[str, int] = {}
@@ -204,7 +203,7 @@ def choose_pages(start_url: str, links: list[tuple[str, str]], config: FetchConf
     budget = config.max_pages
     n_products = min(config.max_products, len(products), budget)
     core = chosen[: max(0, budget - n_products)]
-    out = core + [(u, "product") for u in products[:n_products]]
+    out = core + [(u, "product") for u in list(products)[:n_products]]
     # fill any room left with the remaining relevant pages
     for url, role in chosen[len(core):]:
         if len(out) >= budget:
@@ -218,6 +217,9 @@ _PRODUCT_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(mg|mcg|ml)\b|\bbuy\b|\border\b", r
 
 def _looks_like_product(text: str) -> bool:
     return bool(text) and len(text) < 80 and _PRODUCT_TEXT.search(text) is not None
+
+
+MAX_LINKS = 3000  # links of a start page weighed for the crawl: the first 2,000 and the last 1,000
 
 
 def extract_links(body: bytes, base_url: str) -> list[tuple[str, str]]:
@@ -236,8 +238,13 @@ def extract_links(body: bytes, base_url: str) -> list[tuple[str, str]]:
         if el.get("href"):
             base = join_url(base_url, el.get("href")) or base_url
             break
+    anchors = list(doc.iter("a"))
+    if len(anchors) > MAX_LINKS:
+        # A page of 100,000 links would cost seconds of CPU that no deadline interrupts (this runs between
+        # two awaits). The pages worth reading are linked from the menu and the footer: keep both ends.
+        anchors = anchors[: MAX_LINKS * 2 // 3] + anchors[-(MAX_LINKS // 3):]
     out = []
-    for a in doc.iter("a"):
+    for a in anchors:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue

@@ -967,3 +967,48 @@ def _moved_page(location: str) -> bytes:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+class SilentListener:
+    """A loopback port that accepts connections and then says nothing, ever (until :meth:`stop`).
+
+    What a TLS client meets when the server stalls the handshake: its ClientHello is never answered.
+    (A :class:`SiteServer` always answers or hangs up; this one only holds the sockets.)
+    """
+
+    def __init__(self, host: str = "127.0.0.1"):
+        if not host.startswith("127."):
+            raise ValueError("test servers listen on loopback addresses only")
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind((host, 0))
+        self._listener.listen(64)
+        self._listener.settimeout(POLL)
+        self.port: int = self._listener.getsockname()[1]
+        self.url = f"https://{host}:{self.port}/"
+        self.accepted = 0
+        self._held: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name=f"SilentListener:{self.port}", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.accepted += 1
+            self._held.append(conn)
+
+    def __enter__(self) -> "SilentListener":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+        self._listener.close()
+        for conn in self._held:
+            conn.close()
