@@ -304,14 +304,15 @@ _HOME = (
        back=r"(?<![a-z])(?:we\s+are|we['’]re|(?:our\s+)?(?:pharmacy|company|business)\s+is)\s+(?:\w+\s+)?", span=40),
 )  # fmt: skip
 # Good signs, cited in the cross-border-none finding: "We do not ship outside the United States".
+# A verb's ending is at most 30 letters (\w{0,30}): "ship1ship1..." (100 KB) cost 51 s with \w*.
 _DOMESTIC = Phrase(
     r"(?:ship|deliver|dispatch|send|sell|supply)(?:s|es|ed|ing|ping|ped|ies)?\s+only\s+(?:\w+\s+){0,4}?(?:to|in|within)\s"
-    r"|only\s+(?:ship|deliver|dispatch|send|sell|supply)\w*\s+(?:\w+\s+){0,4}?(?:to|in|within)\s"
+    r"|only\s+(?:ship|deliver|dispatch|send|sell|supply)\w{0,30}\s+(?:\w+\s+){0,4}?(?:to|in|within)\s"
     r"|(?:do\s+not|does\s+not|don['’]t|doesn['’]t|never|cannot|can['’]t|won['’]t|will\s+not|not)\s+(?:\w+\s+){0,2}?"
-    r"(?:ship|deliver|dispatch|send|import|sell|supply|offer)\w*\s+(?:\w+\s+){0,3}?(?:outside|internationally|abroad|"
+    r"(?:ship|deliver|dispatch|send|import|sell|supply|offer)\w{0,30}\s+(?:\w+\s+){0,3}?(?:outside|internationally|abroad|"
     r"overseas|to\s+other\s+countries|from\s+abroad|international)"
     r"|(?:do\s+not|does\s+not|don['’]t|doesn['’]t|never)\s+import\w*"
-    r"|(?:ship|deliver|dispatch|send)\w*\s+(?:\w+\s+){0,2}?(?:outside|internationally|abroad|overseas)[^.?!]{0,40}\?\s+no\b",
+    r"|(?:ship|deliver|dispatch|send)\w{0,30}\s+(?:\w+\s+){0,2}?(?:outside|internationally|abroad|overseas)[^.?!]{0,40}\?\s+no\b",
     first="sdoncw",
     words=("only", "outside", "internationally", "abroad", "overseas", "other countries", "import"),
     reach=120,
