@@ -24,8 +24,12 @@ def warm_up() -> None:
     """Import and build everything analysis needs (rules, tables, compiled patterns) by analysing a small page.
 
     An audit worker calls this once, then ``gc.freeze()``: the long-lived objects leave the collector's
-    generations, and collections during analysis only walk the page trees."""
+    generations, and collections during analysis only walk the page trees. The lexicon's expressions of
+    other languages are compiled when a page first needs them (all of them would take seconds)."""
     from .site import RawPage
+    from .urls import load_suffix_list
+
+    load_suffix_list()
 
     page = (b"<!doctype html><html lang='en'><head><title>Pharmacy</title></head><body><nav><a href='/contact'>Contact</a>"
             b"<a href='tel:+1 215 555 0142'>Call</a></nav><main><table><tr><td>Viagra 100 mg</td><td>10 pills</td>"
