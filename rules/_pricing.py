@@ -224,6 +224,8 @@ def load_reference(path: str | None = None) -> Reference:
 @lru_cache(maxsize=8192)
 def parse_amount(token: str) -> float | None:
     """The amount of a money string such as ``1,299.00`` or ``29,99``, read by price-parser."""
+    if len(token) > 40:  # no amount under 100,000 is this long; price-parser is quadratic on a run of digits
+        return None
     try:
         amount = Price.fromstring(token).amount_float
     except Exception:  # price-parser on junk: no price; never crash a rule

@@ -374,3 +374,27 @@ def test_the_domestic_phrase_is_linear() -> None:
     page = make_site("<html><body><p>We do not ship outside the United States. We only deliver within "
                      "the UK.</p></body></html>").pages[0]
     assert [m.group(0) for m in scan(page, _DOMESTIC)] == ["do not ship outside", "only deliver within "]
+
+
+def test_a_long_run_of_digits_after_a_currency_sign_is_no_amount() -> None:
+    """price-parser (read by rules/_pricing.parse_amount) took 7 s on a token of 20,000 digits ("$1111..."):
+    a token longer than any amount under 100,000 is no amount."""
+    from pharmcheck.rules import _pricing
+
+    _pricing.parse_amount.cache_clear()
+    with _bounded():
+        assert _pricing.parse_amount("1" * 100_000) is None
+        assert _pricing.parse_amount("1," * 50_000) is None
+    assert _pricing.parse_amount("1,299.00") == 1299.0 and _pricing.parse_amount("29,99") == 29.99
+
+
+def test_a_page_of_price_shaped_runs_is_judged_in_time() -> None:
+    """A whole page of the runs that were slow: judged within the limit."""
+    from pharmcheck.engine import analyze
+    from tests.helpers import make_site
+
+    body = "".join(f"<p>{run}</p>" for run in ("$" + "1" * 50_000, "1," * 20_000, "ship1" * 10_000, "\u00a0" * 20_000 + ","))
+    raw = make_site(f'<html><body><h1>Pharmacy</h1>{body}<a href="/shop/viagra">Viagra {"1," * 10_000}</a></body></html>').raw
+    with _bounded(5.0):
+        report = analyze(raw)
+    assert report["verdict"]["code"]
