@@ -266,6 +266,7 @@ def audit(
     ignore_robots: bool = typer.Option(False, "--ignore-robots", help="Do not obey robots.txt (obeyed by default: an audit is a crawler)."),
     retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries of a dropped connection, 429 or 503 (exponential backoff, Retry-After honoured), within the site's time budget."),
     resume: bool = typer.Option(False, "--resume", help="Append to --output, checking only the input lines that have no record there yet."),
+    recheck: Optional[list[str]] = typer.Option(None, "--recheck", metavar="VERDICT|KIND", help="With --resume: check again the lines whose record has this verdict or error kind (could-not-check, timeout, dns...); each new record takes the old one's place."),
     fail_on: Optional[list[str]] = typer.Option(None, "--fail-on", metavar="VERDICT", help="Exit 8 when any site gets this verdict (likely-rogue, caution, not-a-pharmacy, could-not-check, likely-legitimate; repeat or comma-separate)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary on stderr."),
     ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="Also trust the CA certificates in this PEM file."),
@@ -290,6 +291,10 @@ def audit(
     if unknown:
         _err(f"--fail-on {unknown[0]}: not a verdict (one of: {', '.join(VERDICT_CODES)})")
         raise typer.Exit(ExitStatus.USAGE)
+    rechecks = tuple(dict.fromkeys(v.strip() for item in recheck or () for v in item.split(",") if v.strip()))
+    if rechecks and not resume:
+        _err("--recheck needs --resume (it checks again what an earlier run's --output holds)")
+        raise typer.Exit(ExitStatus.USAGE)
     if resume and output is None:
         _err("--resume needs --output FILE (the file of the run to resume)")
         raise typer.Exit(ExitStatus.USAGE)
@@ -300,7 +305,7 @@ def audit(
     )
     options = AuditOptions(
         source=source, output=str(output) if output is not None else None, format=fmt, input_format=input_format,
-        concurrency=concurrency, workers=workers, resume=resume, fail_on=verdicts, quiet=quiet, fetch=config,
+        concurrency=concurrency, workers=workers, resume=resume, fail_on=verdicts, quiet=quiet, fetch=config, recheck=rechecks,
     )
     code = run_audit(options)
     if code == ExitStatus.INTERRUPTED:

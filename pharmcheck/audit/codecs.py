@@ -38,7 +38,10 @@ def report_info(report: dict[str, Any]) -> RecordInfo:
 
 
 def audit_block(entry: Entry, duplicate_of: int | None = None) -> dict[str, Any]:
-    return {"line": entry.line, "input": entry.text, "duplicate_of": duplicate_of}
+    block = {"line": entry.line, "input": entry.text, "duplicate_of": duplicate_of}
+    if entry.attempt > 1:
+        block["attempt"] = entry.attempt  # checked again by --recheck (absent: the first check)
+    return block
 
 
 class JsonlCodec:

@@ -41,6 +41,7 @@ class Entry:
     line: int  # 1-based physical line of the input (for CSV, the first line of the row)
     text: str  # the URL or domain as given
     problem: str | None = None  # why the line is not a URL or domain, when it is plainly not one
+    attempt: int = 1  # 2, 3...: the line is checked again (--recheck)
     raw: Any = None  # a site already gathered (from a crawl, pharmcheck/warc.py): judged as it is, not fetched
 
 

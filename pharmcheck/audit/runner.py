@@ -21,6 +21,7 @@ from .codecs import FORMATS, RecordInfo, audit_block, error_report, make_codec, 
 from .inputs import INPUT_FORMATS, AuditInputError, Entry, _ThreadedReader, iter_entries, open_list
 from .keys import _DoneLines, _KeyTable, host_key, site_key
 from .progress import AuditStats, ProgressMixin
+from .recheck import Rechecks
 from .store import _Output, _Store, _write_failure, scan_output
 
 DEFAULT_CONCURRENCY = 50
@@ -67,6 +68,7 @@ class AuditOptions:
     workers: int | None = None  # None: one per core; 0: parse and judge in the main process
     resume: bool = False
     fail_on: tuple[str, ...] = ()
+    recheck: tuple[str, ...] = ()  # with resume: verdicts or error kinds whose lines are checked again (recheck.py)
     quiet: bool = False
     progress: bool | None = None  # None: when stderr is a terminal
     fetch: FetchConfig = field(default_factory=lambda: FetchConfig(obey_robots=True, per_host_concurrency=1, site_budget=DEFAULT_TIMEOUT))
@@ -108,6 +110,7 @@ class Auditor(ProgressMixin):
         self.table = _KeyTable()
         self.done = _DoneLines()
         self.waiting: dict[int, list[Entry]] = {}  # duplicates of a site still being checked
+        self.rechecks = Rechecks(options.recheck)
         self.interrupted = False
         self.failed: str | None = None  # a fatal error that stopped the run (the output cannot be written)
         self.failed_code = ExitStatus.INVALID_INPUT
@@ -143,6 +146,8 @@ class Auditor(ProgressMixin):
                     self.stats.warnings.append(item)
                     continue
                 offset, audit, info = item
+                if self.rechecks.consider(offset, audit, info):
+                    continue  # checked again by this run; its new record takes this one's place at the end
                 if not self.done.add(audit["line"], audit["input"]):
                     self.stats.warnings.append(f"line {audit['line']} has two records in {o.output}; the first is kept")
                     continue
@@ -225,6 +230,14 @@ class Auditor(ProgressMixin):
                 self.pool.close(wait=not self.interrupted)
             self.output.close()
             self.store.close()
+        if self.rechecks and not (self.interrupted or self.failed) and self.o.output is not None:
+            try:
+                moved = self.rechecks.compact(self.o.output, self.codec.header)
+            except OSError as exc:
+                self.failed = f"--recheck: cannot put the new records in place ({exc.strerror or exc}); the file holds old and new ones, --resume --recheck again finishes"
+            else:
+                if moved:
+                    self.stats.warnings.append(f"{moved} record(s) checked again, each now in the place of the old one")
         if self.failed:
             self._say(f"pharmcheck: {self.failed}")
         if not self.o.quiet:
@@ -295,6 +308,8 @@ class Auditor(ProgressMixin):
                 stream.close()
 
     async def _dispatch(self, entry: Entry) -> None:
+        if self.rechecks:
+            entry.attempt = self.rechecks.attempt_for(entry.line)
         if entry.problem is not None:
             self._emit_error(entry, entry.problem, "invalid-input")
             return
@@ -425,14 +440,15 @@ class Auditor(ProgressMixin):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write(self, text: str, info: RecordInfo) -> int:
+    def _write(self, text: str, info: RecordInfo, line: int) -> int:
         offset = self.output.write(text)
+        self.rechecks.written(line, offset)
         self.stats.add(info)
         self._tick()
         return offset
 
     def _emit(self, entry: Entry, key: int, text: str, info: RecordInfo) -> None:
-        offset = self._write(text, info)
+        offset = self._write(text, info, entry.line)
         self.table.put(key, entry.line, self.store.keep(text, offset))
         for dup in self.waiting.pop(key, ()):
             self._emit_duplicate(dup, entry.line, text)
@@ -441,12 +457,12 @@ class Auditor(ProgressMixin):
         text = self.codec.reaudit(first_text, audit_block(entry, first_line))
         _, info = self.codec.parse(text)
         self.stats.duplicates += 1
-        self._write(text, info)
+        self._write(text, info, entry.line)
 
     def _emit_error(self, entry: Entry, message: str, kind: str) -> None:
         report = error_report(entry.text, message, kind)
         self.stats.invalid += 1
-        self._write(self.codec.encode(report, audit_block(entry)), report_info(report))
+        self._write(self.codec.encode(report, audit_block(entry)), report_info(report), entry.line)
 
 
 def run_audit(options: AuditOptions, stderr: Any = None) -> int:
