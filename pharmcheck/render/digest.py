@@ -23,6 +23,7 @@ MIN_REASONS = 3
 SHORT_QUOTE = 70
 SHORT_SENTENCE = 110
 
+_MACHINE_WHERE = frozenset({"form", "link", "control", "header", "certificate"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 
 
@@ -53,7 +54,14 @@ class Item:
 
     @property
     def first_quote(self) -> Quote | None:
-        return next((q for q in self.quotes if q.text), self.quotes[0] if self.quotes else None)
+        """The quote a short report shows: the first that fits whole, else the first with words."""
+        with_text = [q for q in self.quotes if q.text]
+        words = [q for q in with_text if q.where not in _MACHINE_WHERE]  # what a reader reads, not a form's fields
+        fits = lambda q: len(" ".join((q.text or "").split())) <= SHORT_QUOTE  # noqa: E731
+        for choice in (next((q for q in words if fits(q)), None), words[:1], next((q for q in with_text if fits(q)), None), with_text[:1], self.quotes[:1]):
+            if choice:
+                return choice[0] if isinstance(choice, list) else choice
+        return None
 
 
 @dataclass
@@ -298,7 +306,7 @@ def page_groups(report: dict[str, Any], items: list[Item]) -> list[PageGroup]:
         groups.setdefault(path, PageGroup(title=path, url=page["url"]))
     connection = PageGroup(title="Connection", url=None)
     searched = PageGroup(title="Looked for on every page read", url=None)
-    other = PageGroup(title="Not judged", url=None)
+    other = PageGroup(title="Other findings", url=None)
     order = {kind: n for n, kind in enumerate(W.KIND_ORDER)}
     for item in sorted(items, key=lambda i: order[i.kind]):
         by_path: dict[str, list[Quote]] = {}
