@@ -24,6 +24,7 @@ SHORT_QUOTE = 70
 SHORT_SENTENCE = 110
 
 _MACHINE_WHERE = frozenset({"form", "link", "control", "header", "certificate"})
+_FURNITURE = re.compile(r"[·|©»]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 
 
@@ -54,13 +55,15 @@ class Item:
 
     @property
     def first_quote(self) -> Quote | None:
-        """The quote a short report shows: the first that fits whole, else the first with words."""
+        """The quote a short report shows: the rule's first that a reader reads (not a form's fields, a link
+        or a header) and that is not page furniture (a footer or menu line of "·" and "|" pieces)."""
         with_text = [q for q in self.quotes if q.text]
-        words = [q for q in with_text if q.where not in _MACHINE_WHERE]  # what a reader reads, not a form's fields
-        fits = lambda q: len(" ".join((q.text or "").split())) <= SHORT_QUOTE  # noqa: E731
-        for choice in (next((q for q in words if fits(q)), None), words[:1], next((q for q in with_text if fits(q)), None), with_text[:1], self.quotes[:1]):
+        words = [q for q in with_text if q.where not in _MACHINE_WHERE]
+        prose = [q for q in words if not _FURNITURE.search(q.text or "")]
+        fits = [q for q in words if len(" ".join((q.text or "").split())) <= SHORT_QUOTE]
+        for choice in (prose, fits, words, with_text, self.quotes):
             if choice:
-                return choice[0] if isinstance(choice, list) else choice
+                return choice[0]
         return None
 
 
