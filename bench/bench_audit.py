@@ -321,6 +321,7 @@ def main() -> None:
     ap.add_argument("--skip-shared", action="store_true", help="skip the shared-client baseline")
     ap.add_argument("--skip-workers", action="store_true", help="skip the --workers 0 comparison")
     ap.add_argument("--skip-stub", action="store_true", help="skip the audit runs with the engine stubbed out")
+    ap.add_argument("--warc-sites", type=int, default=None, help="sites of the WARC crawl for the crawl-input figures (default 500; quick: 200; 0: skip); a crawl 10x as large measures memory")
     ap.add_argument("--baseline-worker", help=argparse.SUPPRESS)
     ap.add_argument("--baseline-concurrency", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--baseline-shared", action="store_true", help=argparse.SUPPRESS)
@@ -415,9 +416,51 @@ def main() -> None:
                         f"({aud['records']:,} records in {aud['seconds']:.0f} s, {aud['records'] / aud['seconds']:.0f} records/s; errors {aud['errors'] or 'none'})",
                         flush=True,
                     )
+            warc_sites = args.warc_sites if args.warc_sites is not None else (200 if args.quick else 500)
+            if warc_sites:
+                print()
+                bench_warc(tmpdir, warc_sites, args.pages, args.page_kb, mid)
     finally:
         farm.stop()
     print(f"\nbench took {time.perf_counter() - started:.0f} s")
+
+
+def write_warc(path: Path, sites: int, pages: int, kb: float) -> int:
+    """A gzipped WARC crawl of ``sites`` farm sites (fictional names), one site after the other, as wget writes them."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from farm import FLAVOURS, Farm
+
+    templates = Farm(1, pages, kb).templates
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for i in range(sites):
+            for (flavour, page_path), body in templates.items():
+                if flavour != FLAVOURS[i % len(FLAVOURS)]:
+                    continue
+                body = body.replace(b"@@NAME@@", b"Pharmacy %05d" % i)
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+                record = writer.create_warc_record(f"https://pharmacy-{i:05d}.example{page_path}", "response", payload=io.BytesIO(body), length=len(body), http_headers=headers)
+                writer.write_record(record)
+    return path.stat().st_size
+
+
+def bench_warc(tmpdir: Path, sites: int, pages: int, kb: float, concurrency: int) -> None:
+    print(f"6. A crawl as input (pharmcheck audit crawl.warc.gz: offline, nothing fetched), concurrency {concurrency}")
+    small, large = tmpdir / "small.warc.gz", tmpdir / "large.warc.gz"
+    size_small = write_warc(small, sites, pages, kb)
+    size_large = write_warc(large, sites * 10, pages, kb)
+    aud = run_audit(small, tmpdir / "warc.jsonl", concurrency)
+    print(f"   {sites:,} sites ({size_small / 1e6:.1f} MB gzipped), full engine: {rates(aud)[0]:.1f} sites/s, {rates(aud)[1]:.0f} pages/s;"
+          f" peak RSS main {mb(aud['rss_main'])}, main + workers {mb(aud['rss_total'])}", flush=True)
+    for label, path, size in ((f"{sites:,} sites", small, size_small), (f"{sites * 10:,} sites", large, size_large)):
+        aud = run_audit(path, tmpdir / "warc-stub.jsonl", concurrency, stub_engine=True)
+        print(f"   {label:>13} ({size / 1e6:6.1f} MB), engine stubbed out: {rates(aud)[0]:6.1f} sites/s; peak RSS main {mb(aud['rss_main'])},"
+              f" main + workers {mb(aud['rss_total'])}", flush=True)
 
 
 if __name__ == "__main__":
