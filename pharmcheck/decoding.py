@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import re
 
+import webencodings
+
 
 _UNICODE_WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -23,25 +25,28 @@ _BOMS = (
 )
 
 
-# The encodings a web page may declare (the WHATWG Encoding Standard's, as Python names them). Python knows
-# many more (cp037 is EBCDIC, punycode and rot13 are not text encodings at all): a page that declares one of
-# those would blind every rule or crash the decoder, so the declaration is ignored.
-_WEB_CODECS = frozenset(
-    "utf-8 ibm866 iso8859-2 iso8859-3 iso8859-4 iso8859-5 iso8859-6 iso8859-7 iso8859-8 iso8859-10 iso8859-13 "
-    "iso8859-14 iso8859-15 iso8859-16 koi8-r koi8-u mac-roman mac-cyrillic cp874 cp1250 cp1251 cp1252 cp1253 "
-    "cp1254 cp1255 cp1256 cp1257 cp1258 gbk gb18030 big5 big5hkscs euc_jp iso2022_jp shift_jis cp932 euc_kr "
-    "cp949 latin-1 iso8859-1 tis-620 iso8859-11 gb2312 utf-16-le utf-16-be utf-16".split()
-)
+# A page's declared charset is read as a label of the WHATWG Encoding Standard, the table browsers use
+# (the ``webencodings`` package implements it): "latin1", "iso-8859-1" and "ascii" are windows-1252,
+# "gb2312" is GBK, "euc-kr" is windows-949, as in a browser. Python knows many more codecs (cp037 is EBCDIC;
+# utf-7, punycode, idna, rot13, base64 and zlib are no web encodings, and some are no text encodings at
+# all): a page that declares one of those would blind every rule or crash the decoder, so any label not in
+# the standard is ignored. The standard's "replacement" labels (iso-2022-kr, hz-gb-2312, ...) show a browser
+# one U+FFFD: ignored too, the page is read as if it declared nothing. "x-user-defined" is windows-1252 (its
+# ASCII half is ASCII, its other half private-use characters nobody reads), as a <meta> of it is in HTML.
+_LATER_LABELS = {"unicode11utf8": "utf-8", "unicode20utf8": "utf-8", "x-unicode20utf8": "utf-8"}  # added to the standard after webencodings' table
 
 
 def _codec(name: str | None) -> str | None:
+    """The Python codec of a WHATWG encoding label (None: not a label of the standard)."""
     if not name:
         return None
-    try:
-        found = codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
+    label = name.strip("\t\n\f\r \"'")
+    encoding = webencodings.lookup(_LATER_LABELS.get(label.lower(), label))
+    if encoding is None or encoding.name == "replacement":
         return None
-    return found if found in _WEB_CODECS else None
+    if encoding.name == "x-user-defined":
+        return "cp1252"
+    return codecs.lookup(encoding.codec_info.name).name
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
