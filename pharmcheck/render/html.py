@@ -124,13 +124,16 @@ def _advice(d: Digest) -> str:
 
 
 def _findings(d: Digest) -> str:
-    if not d.groups:
+    groups = d.groups
+    if not d.graded:  # what "What was seen" already said is not repeated without a quote to add
+        groups = [g for g in groups if any(quotes for _, quotes in g.items)]
+    if not groups:
         return ""
     title = "Every finding, by page" if d.graded else "What the pages showed"
     parts = [f'<section aria-labelledby="all"><h2 id="all">{e(title)}</h2>']
     if not d.graded and d.code == "not-a-pharmacy":
         parts.append('<p class="meta">Not graded as a pharmacy: only what shows whether it sells medicines is listed.</p>')
-    for group in d.groups:
+    for group in groups:
         heading = link(group.url, group.title) if group.url else e(group.title)
         parts.append(f"<h3>{heading}</h3><ul class=\"findings\">")
         for item, quotes in group.items:
