@@ -152,7 +152,8 @@ def test_timeout_is_bounded(serve):
     proc = run("check", server.url + "trap/hang", "--timeout", "2")
     assert proc.returncode == ExitStatus.COULD_NOT_CHECK
     assert_one_line_error(proc)
-    assert "timed out" in proc.stderr or "time budget" in proc.stderr
+    # the fetch ran out of time, or (on a loaded machine) the judging of what it got: both say so
+    assert "timed out" in proc.stderr or "time budget" in proc.stderr or "took longer than" in proc.stderr
 
 
 def test_bad_certificate_is_a_finding_not_a_crash(serve_site, ca_bundle):
