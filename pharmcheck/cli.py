@@ -102,7 +102,7 @@ def _write_file(path: Path, text: str) -> None:
 def check(
     target: str = typer.Argument(..., metavar="TARGET", help="A URL (https://pharmacy.example), a bare domain (pharmacy.example: https first), a saved .html file, or a folder of saved pages of one site."),
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text: the report for a person (default); json: the JSON report (the contract for tools); html: one self-contained page to keep or share."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE (replaced whole, never half-written); the verdict line still goes to standard output."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE (replaced whole, never half-written); the verdict line still goes to standard output. Without --format, a FILE ending in .html or .json says the format."),
     json_out: bool = typer.Option(False, "--json", help="The same as --format json: the JSON report on stdout, and nothing else."),
     max_pages: int = typer.Option(12, "--max-pages", min=0, max=100, help="Pages to read beyond the start page."),
     timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="Time budget for the whole site, in seconds."),
@@ -119,7 +119,10 @@ def check(
 
     if json_out and fmt not in (None, Format.json):
         raise _usage(f"--json and --format {fmt.value} ask for two formats: give one")
-    form = Format.json if json_out else (fmt or Format.text)
+    form = Format.json if json_out else fmt
+    if form is None:  # -o report.html / report.json: the file's name says the format
+        suffix = output.suffix.lower() if output is not None else ""
+        form = {".html": Format.html, ".htm": Format.html, ".json": Format.json}.get(suffix, Format.text)
     if output is not None and str(output) != "-" and output.is_dir():
         _err(f"--output {output}: is a folder; give a file name")
         raise typer.Exit(ExitStatus.INVALID_INPUT)
@@ -273,6 +276,8 @@ def audit(
     allow_private: bool = typer.Option(False, "--allow-private", help="Also check sites on loopback, private and link-local addresses (refused by default: a list can name hosts on your own network)."),
     proxy: Optional[str] = typer.Option(None, "--proxy", metavar="URL", help="Send every request through this http(s) proxy (default: HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, minus NO_PROXY)."),
     no_env: bool = typer.Option(False, "--no-env", help="Ignore proxy and certificate settings in the environment (HTTPS_PROXY, SSL_CERT_FILE, ...)."),
+    shards: int = typer.Option(0, "--shards", min=0, max=256, help="Processes that each fetch and judge sites with an event loop of their own (for many cores; default 0: one fetching process and --workers judging ones)."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", metavar="ADDRESS", help="Fetch and judge on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' / 'local:N' to start one here (needs pharmcheck[cluster])."),
 ) -> None:
     """Check a list of sites; one record per input line, streamed as each site finishes (see docs/audit.md).
 
@@ -305,7 +310,7 @@ def audit(
     )
     options = AuditOptions(
         source=source, output=str(output) if output is not None else None, format=fmt, input_format=input_format,
-        concurrency=concurrency, workers=workers, resume=resume, fail_on=verdicts, quiet=quiet, fetch=config, recheck=rechecks,
+        concurrency=concurrency, workers=workers, resume=resume, fail_on=verdicts, quiet=quiet, fetch=config, recheck=rechecks, shards=shards, cluster=cluster,
     )
     code = run_audit(options)
     if code == ExitStatus.INTERRUPTED:

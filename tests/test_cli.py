@@ -383,3 +383,12 @@ def test_proxy_options_reach_the_fetcher(serve_site, ca_bundle, dead_url):
     named = run("check", server.url, "--ca-bundle", str(ca_bundle), "--proxy", dead_proxy, env={"NO_PROXY": "", "no_proxy": ""})
     assert named.returncode == ExitStatus.COULD_NOT_CHECK
     assert_one_line_error(named)
+
+
+def test_output_file_name_says_the_format_when_none_is_given(tmp_path):
+    for name, start in (("r.html", "<!DOCTYPE html>"), ("r.json", "{"), ("r.txt", "LIKELY ROGUE: ")):
+        proc = run("check", "examples/cheap-meds-24", "-o", str(tmp_path / name))
+        assert proc.returncode == ExitStatus.LIKELY_ROGUE, proc.stderr
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    proc = run("check", "examples/cheap-meds-24", "-f", "text", "-o", str(tmp_path / "forced.html"))
+    assert (tmp_path / "forced.html").read_text(encoding="utf-8").startswith("LIKELY ROGUE: ")
