@@ -215,7 +215,7 @@ def test_mixed_list_one_valid_record_per_line_streamed_in_jsonl(farm, ca_bundle,
     lst = tmp_path / "list.txt"
     lst.write_text(text, encoding="utf-8")
     t0 = time.monotonic()
-    proc = run_audit(str(lst), "--ca-bundle", str(ca_bundle), "--timeout", "3", "--concurrency", "8")
+    proc = run_audit(str(lst), "--ca-bundle", str(ca_bundle), "--timeout", "6", "--concurrency", "8")
     elapsed = time.monotonic() - t0
     assert proc.returncode == ExitStatus.LIKELY_LEGITIMATE, proc.stderr
     records = jsonl_records(proc.stdout)
@@ -268,7 +268,7 @@ def test_audit_record_is_the_check_report(farm, ca_bundle):
 def test_csv_output_parses_with_one_row_per_line(farm, ca_bundle, tmp_path):
     text = farm_list(farm)
     out = tmp_path / "out.csv"
-    proc = run_audit("-", "--format", "csv", "-o", str(out), "--ca-bundle", str(ca_bundle), "--timeout", "3", stdin=text)
+    proc = run_audit("-", "--format", "csv", "-o", str(out), "--ca-bundle", str(ca_bundle), "--timeout", "6", stdin=text)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     content = out.read_text(encoding="utf-8")
