@@ -417,7 +417,7 @@ audit("audit-charset-labels", [
     Site(_declaring(label, where), then=rogue_read)
     for label in ("rot13", "idna", "utf-16", "utf-32", "x-user-defined", "iso-2022-kr", "replacement", "undefined", "bogus", "base64", "unicode_escape")
     for where in ("meta", "header")
-], extra=("--ignore-robots",))
+] + [Site(_declaring(label, "header"), then=rogue_read) for label in ("cp037", "utf-7", "cp500", "utf_32_be")], extra=("--ignore-robots",))
 
 audit("audit-more-shapes", [
     Site(route({"/": filled(inner)}), then=no_rule_failed)
