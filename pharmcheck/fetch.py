@@ -25,16 +25,18 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from . import __version__
-from .netguard import AddressPolicy, AddressRefused, GuardedClient, NameLookupTimeout, NameNotFound, ProxyUnsupported
 from .retry import with_retries
 from .robots import check as robots_check, page_delay as robots_page_delay
 from .site import HttpProbe, RawPage, RawSite, TLSInfo, join_url, same_site
+
+if TYPE_CHECKING:  # httpx and netguard load on the first request: a check of saved pages never imports them
+    import httpx
+
+    from .netguard import AddressPolicy
 
 USER_AGENT = f"pharmcheck/{__version__} (online pharmacy safety checker; +https://github.com/pharmcheck/pharmcheck)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -443,6 +445,10 @@ def _tls_reason(exc: BaseException) -> str | None:
 def _classify_error(exc: BaseException, url: str) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
+    import httpx
+
+    from .netguard import AddressRefused, NameLookupTimeout, NameNotFound, ProxyUnsupported
+
     host = urlsplit(url).netloc
     e0: BaseException | None = exc
     for _ in range(10):
@@ -522,6 +528,8 @@ async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, dea
         raise FetchError("timeout", f"{urlsplit(url).netloc}: time budget used up")
     policy: AddressPolicy | None = getattr(client, "_policy", None)
     if policy is not None:
+        from .netguard import AddressRefused
+
         try:
             policy.check_url_host(urlsplit(url).hostname or "")
         except AddressRefused as exc:
@@ -593,6 +601,10 @@ async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfi
 
 
 def _client(config: FetchConfig, policy: AddressPolicy, verify: bool = True) -> httpx.AsyncClient:
+    import httpx
+
+    from .netguard import GuardedClient, ProxyUnsupported
+
     try:
         return GuardedClient(
             policy=policy,
@@ -632,6 +644,8 @@ async def fetch_site(target: str, config: FetchConfig | None = None, *, online_o
         raw = RawSite(requested=target, start_url=where, mode="online", fetched_at=utc_now())
         bare = "://" not in target.strip()
         named = (not online_only) if named is None else named
+        from .netguard import AddressPolicy
+
         policy = AddressPolicy(allow_private=config.allow_private, named_host=urlsplit(where).hostname if named else None, resolve_timeout=config.connect_timeout)
         try:
             await _fetch_online(raw, where, config, started + config.site_budget, policy)

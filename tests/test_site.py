@@ -13,7 +13,6 @@ from pharmcheck.site import (
     registered_domain,
     same_site,
 )
-from pharmcheck.urls import _extractor
 from tests.helpers import make_site
 
 ASCII_PAGE = b'<html><head><meta charset="utf-16"></head><body><p>Buy Viagra, no prescription needed!</p></body></html>'
@@ -80,13 +79,86 @@ def test_snippet_quotes_the_sentence_around_a_match():
 
 
 def test_registered_domain_uses_the_bundled_suffix_list_only():
-    assert _extractor().suffix_list_urls == ()
     assert registered_domain("https://www.shop.example.co.uk/x") == "example.co.uk"
     assert registered_domain("http://127.0.0.1:8080/") == "127.0.0.1"
     assert registered_domain("file:///tmp/x.html") == ""
     assert same_site("https://www.shop.com/", "http://shop.com/about")
     assert not same_site("https://shop.com/", "https://shop.net/")
     assert not same_site("http://127.0.0.1:80/", "http://127.0.0.1:81/")
+
+
+# Hosts of every kind the suffix list treats apart: wildcards and their exceptions, punycode and Unicode
+# labels, Unicode dots, a trailing dot, a suffix alone, IP addresses, user info, empty labels.
+TRICKY_HOSTS = [
+    "www.shop.example.co.uk", "co.uk", "uk", "shop.city.kawasaki.jp", "www.city.kawasaki.jp", "a.b.kawasaki.jp",
+    "foo.ck", "www.ck", "x.www.ck", "bar.foo.ck", "xn--55qx5d.cn", "www.xn--55qx5d.cn", "shop.xn--p1ai",
+    "apotheke.xn--pple-43d.com", "shop.公司.cn", "www.example。com", "www.example．co．uk", "example.com.",
+    "example.com..", "a..com", ".com", "localhost", "127.0.0.1", "10.1.2.3", "999.1.1.1", "::1", "[::1]",
+    "user@shop.example.com", "shop.example.com:8443", "blogspot.com", "x.blogspot.com", "github.io",
+    "pharmacy.pharmacy", "shop.online", "xn--.com", "xn--zz-zzz.com", "s3.amazonaws.com", "a.b.c.d.e.gov.uk",
+    "com", "", " spaced.example.com ", "MiXeD.Example.COM",
+]
+
+
+def _fixture_hosts() -> set[str]:
+    import re
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    root = Path(__file__).resolve().parent.parent
+    hosts: set[str] = set()
+    files = [*root.glob("tests/**/*.html"), *root.glob("examples/**/*.html"), *(root.parent / "shared" / "data" / "real-pages").glob("*.html")]
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for url in re.findall(r"""(?:https?:)?//[^\s"'<>()]+""", text):
+            try:
+                host = urlsplit(url if url.startswith("http") else "http:" + url).hostname
+            except ValueError:
+                continue
+            if host:
+                hosts.add(host)
+        hosts.update(m.lower() for m in re.findall(r"@([\w.-]+\.[a-z]{2,})", text))
+    return hosts
+
+
+def test_registered_domain_is_tldextracts_answer_on_every_host():
+    """pharmcheck reads tldextract's bundled list without importing it (requests, 60-100 ms at start-up):
+    its answer must be tldextract's on every host of the fixtures and the real pages, and on tricky ones."""
+    import tldextract
+
+    from pharmcheck.urls import _domain_of_host
+
+    extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    from pharmcheck.urls import _snapshot_text
+
+    hosts = _fixture_hosts() | set(TRICKY_HOSTS)
+    assert len(hosts) > 150
+    # And every rule of the list, private section included (those are no suffix for either), as itself,
+    # one label below it and two (a wildcard's '*' stands for a label; an exception is named as it is).
+    for line in _snapshot_text().splitlines():
+        rule = line.strip()
+        if rule and not rule.startswith("//"):
+            name = rule.lstrip("!").replace("*", "x")
+            hosts.update({name, f"shop.{name}", f"www.shop.{name}"})
+    assert len(hosts) > 20_000
+    _domain_of_host.cache_clear()
+    for host in sorted(hosts):
+        ext = extract(host)
+        expected = f"{ext.domain}.{ext.suffix}" if ext.domain and ext.suffix else host
+        assert _domain_of_host(host) == expected, host
+
+
+def test_a_check_of_saved_pages_imports_no_network_library():
+    """Offline, nothing of the network is needed: httpx, the address guard, requests (tldextract's) stay unloaded."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys, pharmcheck; pharmcheck.check('examples/cheap-meds-24'); "
+            "print(' '.join(m for m in ('httpx', 'httpcore', 'pharmcheck.netguard', 'requests', 'tldextract') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
 
 
 def test_non_html_is_not_parsed():
