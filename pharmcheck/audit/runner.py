@@ -71,6 +71,8 @@ class AuditOptions:
     recheck: tuple[str, ...] = ()  # with resume: verdicts or error kinds whose lines are checked again (recheck.py)
     quiet: bool = False
     progress: bool | None = None  # None: when stderr is a terminal
+    shards: int = 0  # >0: that many processes fetch and judge, each with its own event loop (remote.py)
+    cluster: str | None = None  # a Dask scheduler address, or "local[:N]": each site is a task there (remote.py)
     fetch: FetchConfig = field(default_factory=lambda: FetchConfig(obey_robots=True, per_host_concurrency=1, site_budget=DEFAULT_TIMEOUT))
 
 
@@ -220,7 +222,22 @@ class Auditor(ProgressMixin):
         except AuditInputError as exc:
             self._say(f"pharmcheck: {exc}")
             return int(ExitStatus.INVALID_INPUT)
-        self._start_pool()
+        self.remote: Any = None
+        if self.o.cluster or self.o.shards:
+            from . import remote
+
+            try:
+                if self.o.cluster:
+                    self.remote = remote.DaskCluster(self.o.cluster, self.o.fetch, self.codec.name, self._rule_ids, local_workers=self.o.workers)
+                else:
+                    self.remote = remote.LocalShards(self.o.shards, self.o.fetch, self.codec.name, self._rule_ids)
+            except Exception as exc:  # noqa: BLE001 - no scheduler at that address, no Dask installed
+                self._say(f"pharmcheck: --cluster {self.o.cluster}: {exc}" if self.o.cluster else f"pharmcheck: --shards: {exc}")
+                self.output.close()
+                self.store.close()
+                return int(ExitStatus.INVALID_INPUT)
+        else:
+            self._start_pool()
         self.started = time.monotonic()
         try:
             asyncio.run(self._main())
@@ -228,6 +245,8 @@ class Auditor(ProgressMixin):
             self._stop_progress()
             if self.pool is not None:
                 self.pool.close(wait=not self.interrupted)
+            if self.remote is not None:
+                self.remote.close(wait=not self.interrupted)
             self.output.close()
             self.store.close()
         if self.rechecks and not (self.interrupted or self.failed) and self.o.output is not None:
@@ -364,6 +383,14 @@ class Auditor(ProgressMixin):
                 entry, url, key = queue.popleft()
                 self.queued.release()
                 await self.clock.wait(host)
+                if self.remote is not None:  # fetched and judged elsewhere, one at a time for this host
+                    try:
+                        async with self.fetching:
+                            text, info = await self.remote.check(host, entry.text, audit_block(entry))
+                    finally:
+                        self.clock.stamp(host)
+                    self._record(entry, key, text, info)
+                    continue
                 try:
                     async with self.fetching:
                         raw = await self._fetch(entry.text)
@@ -383,6 +410,9 @@ class Auditor(ProgressMixin):
 
     async def _finish(self, entry: Entry, key: int, raw: RawSite) -> None:
         text, info = await self._judge(raw, audit_block(entry))
+        self._record(entry, key, text, info)
+
+    def _record(self, entry: Entry, key: int, text: str, info: RecordInfo) -> None:
         self.stats.checked += 1
         self.stats.pages += info.pages
         try:
