@@ -76,33 +76,88 @@ def lookup(name: str) -> Drug | None:
     return _BY_LOWER.get(name.lower()) or DRUGS.get(_key(name))
 
 
-def _trie_pattern(names: list[str]) -> str:
-    """The one matcher's prefix-tree expression (rules/_medicines.py), for these names in lower case."""
-    from pharmcheck.rules._medicines import _trie_pattern as trie
+# Finding drug names: the one medicine matcher's scan (rules/_medicines.py: every name of the table, the
+# longest first), kept where the name is a prescription drug of DRUGS. A longer name that is no such drug
+# ("Viagra Connect", sold by UK pharmacists without a prescription) still names the drug it begins with
+# when its first words are one ("Viagra"): the name is read as the prescription-only vocabulary reads it.
 
-    return trie(sorted({name.lower() for name in names}))
+class Span(NamedTuple):
+    """Where a drug name is in a text; ``start()``, ``end()`` and ``group()`` as a match has them."""
+
+    lo: int
+    hi: int
+    text: str
+
+    def start(self) -> int:
+        return self.lo
+
+    def end(self) -> int:
+        return self.hi
+
+    def group(self, _index: int = 0) -> str:
+        return self.text
 
 
-DRUG_RE = re.compile(r"\b" + _trie_pattern([d.name for d in DRUGS.values()]) + r"\b", re.I)
-# The same, for lower-cased text: without re.I, and skipping positions whose letter starts no name.
-_DRUG_LOW = re.compile(
-    "(?<![a-z0-9_])(?=[" + "".join(sorted({d.name[0].lower() for d in DRUGS.values()})) + "])"
-    + _trie_pattern([d.name for d in DRUGS.values()]) + r"\b"
-)
+def _drug_in(text: str, start: int, end: int) -> tuple[int, Drug] | None:
+    """The drug named by ``text[start:end]`` (a medicine's name): the name itself, else its longest
+    beginning that ends a word and is a drug name. Returns (end of the drug's name, drug)."""
+    name = text[start:end]
+    drug = lookup(name)
+    if drug is not None:
+        return end, drug
+    for i in range(len(name) - 1, 0, -1):
+        if name[i] in " -/" and name[i - 1] not in " -/":
+            drug = lookup(name[:i])
+            if drug is not None:
+                return start + i, drug
+    return None
 
 
-def find_drugs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[re.Match[str], Drug]]:
-    """Every drug name in a short ``text`` (a title, a link), with its :class:`Drug`. For a page: :func:`page_drugs`."""
-    for m in DRUG_RE.finditer(text, pos, len(text) if endpos is None else endpos):
-        drug = lookup(m.group(0))
+def _drug_spans(mentions) -> Iterator[tuple[int, int, Drug]]:
+    for m in mentions:
+        found = _drug_in(m.name, 0, m.end - m.start) if m.medicine.key not in _KEYS else (m.end - m.start, _KEYS[m.medicine.key])
+        if found is not None:
+            yield m.start, m.start + found[0], found[1]
+
+
+def _by_key() -> dict[str, Drug]:
+    from pharmcheck.rules import _medicines
+
+    out: dict[str, Drug] = {}
+    for key, med in _medicines.table().medicines.items():
+        drug = DRUGS.get(key)
         if drug is not None:
-            yield m, drug
+            out[med.key] = drug
+    return out
 
 
-# Scanning 60 KB of text with the big expression costs about 2 ms; splitting it into words and
-# intersecting them with the first words of the names costs a quarter of that, and most pages name no
-# drug at all. The expression then runs only where a first word occurs.
-# (Bytes: str.translate is slow on text with non-ASCII characters, bytes.translate is not.)
+_KEYS: dict[str, Drug] = _by_key()  # a medicine's table key -> its Drug, for the names that are drugs
+
+
+def find_drugs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[Span, Drug]]:
+    """Every drug name in a short ``text`` (a title, a link), with its :class:`Drug`. For a page: :func:`page_drugs`."""
+    from pharmcheck.rules import _medicines
+
+    for lo, hi, drug in _drug_spans(_medicines.find_in(text, None, pos, endpos)):
+        yield Span(lo, hi, text[lo:hi]), drug
+
+
+def mark_drugs(text: str, word: str) -> str:
+    """``text`` with each drug name replaced by ``word`` ("works better than DRUG")."""
+    out: list[str] = []
+    last = 0
+    for m, _drug in find_drugs(text):
+        out.append(text[last : m.start()])
+        out.append(word)
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+# Most link texts and addresses name no drug: their words are intersected with the first words of the
+# names first. (Bytes: str.translate is slow on text with non-ASCII characters, bytes.translate is not.)
 _FIRST_WORDS = frozenset(re.split(r"[\s\-/]+", d.name.lower())[0].encode() for d in DRUGS.values())
 _GENERICS_BY_WORD: dict[str, frozenset[str]] = {}
 for _d in DRUGS.values():
@@ -123,39 +178,14 @@ _MENTIONS: "weakref.WeakKeyDictionary[Page, list[Mention]]" = weakref.WeakKeyDic
 
 
 def page_drugs(page: Page) -> list[Mention]:
-    """Every drug name in ``page.text``, in order (computed once per page)."""
+    """Every drug name in ``page.text``, in order: the page's one medicine scan, kept where it names a drug."""
     cached = _MENTIONS.get(page)
     if cached is not None:
         return cached
+    from pharmcheck.rules import _medicines
+
     text = page.text
-    low = lower_text(page)
-    out: list[Mention] = []
-    hits = [w.decode() for w in _FIRST_WORDS.intersection(_tokens(page).set)]
-    if len(hits) > 6:
-        # Many different names (a catalogue): one pass of the whole expression beats a find per name.
-        for m in _DRUG_LOW.finditer(low):
-            drug = _BY_LOWER.get(m.group(0)) or DRUGS.get(_key(m.group(0)))
-            if drug is not None:
-                out.append(Mention(m.start(), m.end(), text[m.start() : m.end()], drug))
-    elif hits:
-        starts: set[int] = set()
-        for word in hits:
-            i = low.find(word)
-            while i != -1:
-                if i == 0 or not low[i - 1].isalnum():
-                    starts.add(i)
-                i = low.find(word, i + len(word))
-        last_end = -1
-        for i in sorted(starts):
-            if i < last_end:
-                continue
-            m = DRUG_RE.match(text, i)
-            if m is None:
-                continue
-            drug = lookup(m.group(0))
-            if drug is not None:
-                out.append(Mention(m.start(), m.end(), m.group(0), drug))
-                last_end = m.end()
+    out = [Mention(lo, hi, text[lo:hi], drug) for lo, hi, drug in _drug_spans(_medicines.page_mentions(page))]
     _MENTIONS[page] = out
     return out
 
@@ -388,7 +418,7 @@ def _drop_drug_lists(gap: str) -> str:
     """Turn "Viagra, Cialis or Levitra" into one word, so that a list is no clause break."""
     if "," not in gap and "/" not in gap and "&" not in gap:
         return gap
-    gap = DRUG_RE.sub("DRUG", gap)
+    gap = mark_drugs(gap, "DRUG")
     return re.sub(r"DRUG(?:\s*(?:,|and|or|&|/)\s*DRUG)+", "DRUG", gap)
 
 
@@ -538,7 +568,7 @@ def is_comparison(text: str, start: int, end: int, drug_before: bool = True) -> 
     """
     before = text[max(0, start - 45) : start].lower()
     if drug_before:
-        before = DRUG_RE.sub("drugname", before)
+        before = mark_drugs(before, "drugname")
     return bool(_COMPARISON_BEFORE.search(before) or _COMPARISON_AFTER.match(text[end : end + 20].lower()))
 
 
@@ -634,8 +664,8 @@ def _link_offers(page: Page) -> list[Offer]:
     texts = [link.text for link in links]
     blob = "\x00".join(texts)  # \x00: no phrase runs from one link into the next
     starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
-    named: dict[int, list[re.Match[str]]] = {}
-    for m in _DRUG_LOW.finditer(blob.lower()):
+    named: dict[int, list[Span]] = {}
+    for m, _drug in find_drugs(blob):
         named.setdefault(bisect.bisect_right(starts, m.start()) - 1, []).append(m)
     urls_name_drugs = bool(_words("\n".join(link.url for link in links)))
     done: set[str] = set()  # drugs with a product link on this page already

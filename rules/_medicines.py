@@ -163,7 +163,9 @@ def load(path: str | None = None) -> Table:
         )
         medicines[_key(key)] = med
     names = sorted({m.key for m in medicines.values()})
-    matcher = re.compile(r"(?<![\w-])" + _trie_pattern(names) + r"(?![\w])")
+    # (?=[...]): the letters a name begins with; the engine skips every other position at once.
+    firsts = "".join(re.escape(c) for c in sorted({n[0] for n in names}))
+    matcher = re.compile(r"(?<![\w-])(?=[" + firsts + "])" + _trie_pattern(names) + r"(?![\w])")
     first_words = frozenset(re.split(r"[\s\-/]+", n)[0] for n in names)
     return Table(medicines=medicines, raw=raw, matcher=matcher, first_words=first_words)
 
