@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 MAX_ADVICE = 4
 
-REGISTERS = "US: your state board of pharmacy or safe.pharmacy; UK: the GPhC register"
+REGISTERS = "US: your state board or safe.pharmacy; UK: the GPhC register"
 REPORT_TO = "US: FDA MedWatch; UK: the MHRA Yellow Card scheme"
 
 # (outcomes that call for the line, the line), in order of urgency. Only for a graded pharmacy.
@@ -24,7 +24,7 @@ _BY_OUTCOME: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (
         frozenset({"prescription-not-required", "prescription-questionnaire", "prescription-not-mentioned"}),
-        "Buy prescription medicines only from a pharmacy that asks for your doctor's prescription.",
+        "Buy only from a pharmacy that asks for your doctor's prescription.",
     ),
     (
         frozenset({"prices-far-below-reference", "medicines-unauthorised-offered"}),
@@ -72,7 +72,7 @@ def _licence_line(outcomes: set[str], *, before_buying: bool = False) -> str:
     what = "the licence number it shows" if _LICENCE_SHOWN in outcomes else "the pharmacy"
     if before_buying:
         return f"Do not buy until you have found {what} on your regulator's own register ({REGISTERS})."
-    return f"Find {what} on your regulator's own register ({REGISTERS}), not through a link on the site."
+    return f"Find {what} on your regulator's own register ({REGISTERS}), not via the site."
 
 
 def choose_advice(verdict: str, rule_results: list[dict[str, Any]], error: dict[str, Any] | None = None) -> list[str]:

@@ -161,7 +161,7 @@ def _how(report: dict[str, Any]) -> str:
     n = len(read)
     pages = f"{n} page{'s' if n != 1 else ''}"
     if report.get("mode") == "offline":
-        return f"{pages} of saved files, read offline"
+        return f"{pages} saved, read offline"
     when = (report.get("fetched_at") or "").replace("T", " ").replace("Z", " UTC")
     return f"{pages} read {when}".rstrip()
 

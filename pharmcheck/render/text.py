@@ -15,7 +15,9 @@ from typing import Any, Iterable
 from . import wording as W
 from .digest import MAX_REASONS, MIN_REASONS, Digest, Item, Quote, digest, short
 
-MAX_LINES = 25
+# The issue's bound is 25 lines at 80 columns; on a terminal 24 rows high the prompt that follows the
+# report takes a row (two for a two-line prompt), so the verdict stays on screen only at 22.
+MAX_LINES = 22
 _SAYS_PAGES_READ = re.compile(r"\bpages? (?:read|searched)\b")
 MAX_WIDTH = 100
 Span = tuple[str, str]  # (text, rich style or "")
@@ -74,8 +76,10 @@ def _quote_spans(quote: Quote | None, searched: int, *, full: bool) -> list[Span
 
 def _reason(n: int, item: Item, code: str) -> list[Span]:
     quote = item.first_quote
-    if quote is not None and quote.text and " ".join(quote.text.split()).lower() in item.message.lower():
-        quote = Quote(text=None, url=quote.url, path=quote.path)  # the sentence already says it
+    if quote is not None and quote.text and (
+        " ".join(quote.text.split()).lower() in item.message.lower() or quote.path == "connection"
+    ):
+        quote = Quote(text=None, url=quote.url, path=quote.path)  # the sentence says it; -v has the rest
     if code == "not-a-pharmacy":
         return [(item.message, "")] + _quote_spans(quote, 0, full=False)
     searched = 0 if _SAYS_PAGES_READ.search(item.sentence) else item.searched
@@ -108,14 +112,15 @@ def _head(page: _Page, d: Digest) -> None:
         page.para([("Why not: ", "bold"), (short(d.error, 240), "")])
 
 
-def _tail(page: _Page, d: Digest, *, advice: int, hint: bool, spaced: bool) -> None:
+def _tail(page: _Page, d: Digest, *, advice: int, hint: bool, spaced: int) -> None:
+    """spaced: 2 a blank line before each part, 1 before "What to do" only, 0 none."""
     if d.advice:
         if spaced:
             page.blank()
         page.para([("What to do", "bold")])
         for tip in d.advice[:advice]:
             page.para([("- ", ""), (tip, "")], indent=2)
-    if spaced:
+    if spaced > 1:
         page.blank()
     page.para([("Not checked: ", "bold"), ("; ".join(d.not_checked) + ".", "")])
     page.para([(d.limits, "dim")])
@@ -124,18 +129,16 @@ def _tail(page: _Page, d: Digest, *, advice: int, hint: bool, spaced: bool) -> N
 
 
 def short_report(d: Digest, width: int) -> list[list[Span]]:
-    """The one-screen report: the fullest layout that fits in MAX_LINES."""
+    """The one-screen report: the fullest layout that fits in MAX_LINES. What gives way first: the hint,
+    then the fifth and fourth reasons, then blank lines, then the last lines of advice."""
     attempts = []
     for reasons in range(min(MAX_REASONS, len(d.reasons)), MIN_REASONS - 1, -1):
-        attempts.append(dict(reasons=reasons, advice=4, hint=True, spaced=True))
-        attempts.append(dict(reasons=reasons, advice=4, hint=False, spaced=True))  # a reason is worth more
+        attempts.append(dict(reasons=reasons, advice=4, hint=True, spaced=2))
+        attempts.append(dict(reasons=reasons, advice=4, hint=False, spaced=2))  # a reason is worth more
     n = min(MIN_REASONS, len(d.reasons))
-    attempts += [
-        dict(reasons=n, advice=4, hint=False, spaced=True),
-        dict(reasons=n, advice=3, hint=False, spaced=False),
-        dict(reasons=n, advice=2, hint=False, spaced=False),
-        dict(reasons=max(1, n - 1), advice=2, hint=False, spaced=False),
-    ]
+    for advice in (4, 3, 2):
+        attempts += [dict(reasons=n, advice=advice, hint=False, spaced=s) for s in (1, 0)]
+    attempts.append(dict(reasons=max(1, n - 1), advice=2, hint=False, spaced=0))
     for a in attempts:
         page = _Page(width)
         _head(page, d)
@@ -169,7 +172,7 @@ def verbose_report(d: Digest, width: int) -> list[list[Span]]:
                     page.para([(q.why, "dim")], indent=4, first_indent=4)
             if not quotes and item.searched and item.kind in (W.RED_FLAG, W.HOLDS, W.PROBLEM, W.WARNING):
                 page.para([(f"looked for on {item.searched} page{'s' if item.searched != 1 else ''}", "dim")], indent=4, first_indent=4)
-    _tail(page, d, advice=len(d.advice), hint=False, spaced=True)
+    _tail(page, d, advice=len(d.advice), hint=False, spaced=2)
     return page.lines
 
 

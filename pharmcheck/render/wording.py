@@ -10,7 +10,7 @@ from __future__ import annotations
 HEADLINES: dict[str, tuple[str, str]] = {
     "likely-rogue": ("LIKELY ROGUE", "it shows the marks of a rogue pharmacy. Do not buy here."),
     "caution": ("CAUTION", "signs of a safe pharmacy are missing or doubtful. Do not buy yet."),
-    "likely-legitimate": ("LIKELY LEGITIMATE", "no serious risk signal found. Check its licence before you buy."),
+    "likely-legitimate": ("LIKELY LEGITIMATE", "no serious risk signal found. Check its licence first."),
     "not-a-pharmacy": ("NOT AN ONLINE PHARMACY", "this site does not appear to sell medicines."),
     "could-not-check": ("COULD NOT CHECK", "the site could not be read, so nothing is known about it."),
 }
