@@ -505,9 +505,6 @@ def test_a_hostile_record_in_a_crawl_loses_no_site(tmp_path: Path) -> None:
     assert judged >= set(WARC_SHOPS), f"sites of the crawl without a record: {sorted(set(WARC_SHOPS) - judged)}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="pharmcheck/engine.py analyze_within: a report of a site that could not be fetched is built under "
-                   "the analysis timer, and when the timer fires (a cold start, a busy machine) the fetch's error is replaced by "
-                   "'analysis-timeout': a site that timed out is said to have been too slow to judge")
 def test_a_fetch_error_is_never_replaced_by_an_analysis_timeout() -> None:
     code = (
         "from pharmcheck.engine import analyze_within\n"
@@ -519,9 +516,6 @@ def test_a_fetch_error_is_never_replaced_by_an_analysis_timeout() -> None:
     assert out.strip() == "timeout"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="pharmcheck/deadline.py time_limit: a one-shot SIGALRM whose "
-                   "AnalysisTimeout is raised inside a weakref callback or a finalizer is printed as 'Exception ignored ... "
-                   "Traceback' and swallowed, and judging then runs on with no limit (seen with a meta charset=rot13 page)")
 def test_the_analysis_timer_is_never_lost_in_a_callback() -> None:
     code = (
         "import time, weakref\n"
@@ -529,11 +523,11 @@ def test_the_analysis_timer_is_never_lost_in_a_callback() -> None:
         "class O: pass\n"
         "d = weakref.WeakValueDictionary()\n"
         "lost = 0\n"
-        "for trial in range(300):\n"
+        "for trial in range(200):\n"
         "    start = time.monotonic()\n"
         "    try:\n"
         "        with time_limit(0.002):\n"
-        "            while time.monotonic() - start < 0.03:\n"
+        "            while time.monotonic() - start < 0.5:  # long past any repeat of the alarm\n"
         "                for i in range(100):\n"
         "                    d[i] = O()  # the value replaced dies: its weakref callback runs\n"
         "        lost += 1\n"
@@ -543,7 +537,7 @@ def test_the_analysis_timer_is_never_lost_in_a_callback() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO, check=True)
     assert "Traceback" not in proc.stderr, proc.stderr[-400:]
-    assert proc.stdout.strip() == "0", f"{proc.stdout.strip()} of 300 time limits never fired"
+    assert proc.stdout.strip() == "0", f"{proc.stdout.strip()} of 200 time limits never fired"
 
 
 # ----------------------------------------------------------------------------------------------
