@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
-from typing import Iterator
+from typing import Any, Iterator
 
 
 class AnalysisTimeout(BaseException):  # not an Exception: no `except Exception` in a rule may swallow it
@@ -27,21 +28,43 @@ def can_bound() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+REPEAT = 0.01  # after the first alarm, again every 10 ms until the block ends
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`AnalysisTimeout` in this block after ``seconds`` (None or no timer: no limit)."""
+    """Raise :class:`AnalysisTimeout` in this block after ``seconds`` (None or no timer: no limit).
+
+    The alarm repeats until the block ends: Python prints and drops an exception raised while it runs a
+    weakref callback or a finaliser, so one alarm can be lost. A dropped one is not printed
+    (``sys.unraisablehook``) and brings the next one forward to a millisecond later; an alarm that arrives
+    as the block ends does nothing.
+    """
     if seconds is None or not can_bound():
         yield
         return
     seconds = max(0.01, seconds)
+    active = True
 
     def expired(signum: int, frame: object) -> None:
-        raise AnalysisTimeout(seconds)
+        if active:
+            raise AnalysisTimeout(seconds)
+
+    previous_hook = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, AnalysisTimeout):
+            previous_hook(unraisable)
+        elif active:
+            signal.setitimer(signal.ITIMER_REAL, 0.001, REPEAT)  # it was dropped: the next one, at once
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    sys.unraisablehook = hook
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
+        active = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook

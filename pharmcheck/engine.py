@@ -141,6 +141,8 @@ def analyze_within(raw: RawSite, seconds: float | None) -> dict[str, Any]:
 
     from .deadline import AnalysisTimeout, time_limit
 
+    if raw.error is not None:  # nothing to judge: the fetch's own error is the report, never a timeout
+        return analyze(raw)
     started = time.monotonic()
     try:
         with time_limit(seconds):
