@@ -749,7 +749,6 @@ def test_hostile_behaviour(hostile: str, runs: dict[str, Run]) -> None:
         assert not bad, f"raw control characters from the page reached the terminal: {bad}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="pharmcheck/reader.py CONTROL drops the bidi overrides and isolates, not the marks U+200E, U+200F, U+061C")
 @pytest.mark.parametrize("hostile", [c.id for c in CASES if c.mode == "text" and "title" in c.id])
 def test_no_bidirectional_mark_reaches_the_terminal(hostile: str, runs: dict[str, Run]) -> None:
     run = runs[hostile]
