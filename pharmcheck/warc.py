@@ -185,10 +185,13 @@ def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", n
         for record in ArchiveIterator(stream, arc2warc=True):
             if record.rec_type != "response":
                 continue
-            capture = _read_capture(record, config.max_bytes)
+            try:
+                capture = _read_capture(record, config.max_bytes)
+                key = site_of(capture.url) if capture is not None else ""
+            except ValueError:  # a target URI no URL parser takes (https://]/, a port past 65535): that record only
+                continue
             if capture is None:
                 continue
-            key = site_of(capture.url)
             site = open_sites.get(key)
             if site is None:
                 if hash(key) in closed:
