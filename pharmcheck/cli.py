@@ -383,6 +383,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     exceptions = _click_exceptions()
     command = get_command(app)
     install(command)  # the parameters read without pydantic (60-80 ms of each start)
+    if argv is None:  # pharmcheck's own process (the console script, python -m pharmcheck)
+        from .reader import import_bs4_for_reading
+
+        import_bs4_for_reading()  # bs4 without soupsieve and html5lib, never used (70-110 ms)
     try:
         code = command.main(args=argv, prog_name="pharmcheck", standalone_mode=False)
     except KeyboardInterrupt:

@@ -80,6 +80,29 @@ def _classes(attrs: dict) -> str:
     return f"{cls or ''} {attrs.get('id') or ''}"[:300]
 
 
+def import_bs4_for_reading() -> None:
+    """Import beautifulsoup4 without the two modules it loads at import and pharmcheck never uses: soupsieve
+    (CSS selectors: pharmcheck walks the tree, it never selects) and html5lib's tree builder (pharmcheck
+    builds with lxml; html5lib is there when the test extra is installed). They cost 70-110 ms of a `check`
+    that should take 300. For the command line's own process only (pharmcheck/cli.py): a program that
+    imports pharmcheck as a library gets bs4 whole. The two modules stay importable afterwards."""
+    import sys
+    import warnings
+
+    if "bs4" in sys.modules:
+        return
+    hidden = {name: sys.modules.get(name) for name in ("soupsieve", "html5lib") if name not in sys.modules}
+    sys.modules.update(dict.fromkeys(hidden))  # None: "not installed", for bs4's import only
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # bs4 says that CSS selectors cannot be used: none are
+            import bs4  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+
+
 _BUILDER_CLASS = None
 
 

@@ -239,3 +239,43 @@ def test_a_button_and_a_property_read_their_text_from_the_one_walk():
     assert [(p.name, p.value) for p in page.props] == [("name", "Cialis 20 mg")]
     assert [(c.text, c.kind) for c in page.controls] == [("Add to cart", "button"), ("Buy now", "submit"), ("Wish list", "button")]
     assert page.text[page.controls[0].pos :].lstrip().startswith("Add to cart")
+
+
+def test_the_command_line_reads_pages_with_bs4_alone():
+    """The console process imports bs4 without soupsieve and html5lib (70-110 ms it never uses): its report
+    is the library's, and both modules can still be imported afterwards."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys, atexit; sys.argv = ['pharmcheck', 'check', 'examples/cheap-meds-24', '--json']\n"
+            "def after():\n"
+            "    print(' '.join(m for m in ('soupsieve', 'html5lib') if m in sys.modules), file=sys.stderr)\n"
+            "    import soupsieve, bs4\n"
+            "    print(bs4.BeautifulSoup('<p class=x>a</p>', 'lxml').p.text, file=sys.stderr)\n"
+            "atexit.register(after)\n"
+            "from pharmcheck.cli import main\nmain()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert out.stderr.splitlines() == ["", "a"], out.stderr
+    lib = subprocess.run([sys.executable, "-c", "import json, pharmcheck; print(pharmcheck.to_json(pharmcheck.check('examples/cheap-meds-24')))"],
+                         cwd=root, capture_output=True, text=True, check=True)
+    volatile = ("fetched_at", "elapsed_ms")
+
+    def scrub(report):
+        return {k: v for k, v in report.items() if k not in volatile}
+
+    assert scrub(json.loads(out.stdout)) == scrub(json.loads(lib.stdout))
+
+
+def test_pharmcheck_never_selects_with_css():
+    """The command line imports bs4 without soupsieve: no module of pharmcheck may use CSS selectors."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in [*(root / "pharmcheck").rglob("*.py"), *(root / "rules").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        code = re.search(r"\.select(?:_one)?\(|^\s*(?:import|from)\s+(?:soupsieve|html5lib)\b|BeautifulSoup\([^)]*html5lib", text, re.M)
+        assert code is None, (path, code)
