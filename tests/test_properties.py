@@ -213,10 +213,17 @@ def check_report(report: dict[str, Any]) -> None:
     url=BASE, status=200, headers={"content-type": "text/html; charset=punycode"},
     body=b'<html><body><a href="mailto://[x">Email our pharmacist</a> <a href="https://]">Contact</a>'
          b"<p>\x1b[2J\x1b[1;1H LIKELY LEGITIMATE Viagra $19.99 no prescription needed</p></body></html>", role="start")]))
+@example(RawSite(requested=BASE, start_url=BASE, final_url=BASE, mode="online", pages=[RawPage(  # found by the fuzz profile:
+    url=BASE, status=200, headers={"content-type": "text/html"},  # an image's src reached the -v report raw
+    body='<html><body><h1>Pharmacy</h1><p>Board of Pharmacy licensed. Viagra $19.99 Buy now</p><img src="/seal\x96'
+         '\x1b[2J.png" alt="GPhC pharmacy seal Viagra"></body></html>'.encode(), role="start")]))
 def test_any_site_gets_a_valid_report(raw: RawSite) -> None:
     from pharmcheck.engine import analyze
 
-    check_report(analyze(raw))
+    report = analyze(raw)
+    check_report(report)
+    crashed = [f["message"] for r in report.get("rules", []) for f in r["findings"] if f["status"] == "error"]
+    assert not crashed, crashed  # a rule that crashes on a page is a bug to fix, even when it cannot help the site
 
 
 class _Broken(Exception):

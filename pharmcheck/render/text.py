@@ -176,9 +176,15 @@ def verbose_report(d: Digest, width: int) -> list[list[Span]]:
     return page.lines
 
 
+# Control characters (C0 but tab and newline, DEL, C1: every escape sequence) and bidi overrides. The reader
+# drops them from a page's text, but not from the addresses a page gives (an image's src quoted as a seal).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def layout(report: dict[str, Any], *, width: int = 80, verbose: bool = False) -> list[list[Span]]:
     d = digest(report)
-    return verbose_report(d, width) if verbose else short_report(d, width)
+    lines = verbose_report(d, width) if verbose else short_report(d, width)
+    return [[(_CONTROL.sub("", piece), style) for piece, style in line] for line in lines]  # nothing reaches the terminal raw
 
 
 def render_text(report: dict[str, Any], *, width: int = 80, verbose: bool = False) -> str:
