@@ -30,7 +30,7 @@ import itertools
 import re
 import weakref
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from pharmcheck.site import Page, Site
@@ -217,16 +217,25 @@ class Phrase:
     * ``words``: :func:`scan` looks only within ``reach`` characters of one of these words (every match
       contains one), found with ``str.find``. A page that never says "prescri" costs a few finds.
 
-    Upper-case letters in the pattern would never match, so they are refused.
+    Upper-case letters in the pattern would never match, so they are refused. The expression is compiled
+    on first use (``rx``): a page that never needs a phrase never pays for it, nor does `check` at start-up.
     """
+
+    __slots__ = ("_source", "rx", "words", "reach")
 
     def __init__(self, pattern: str, first: str, words: tuple[str, ...] = (), reach: int = 80):
         bare = re.sub(r"\\.|\(\?P[<=]", "", pattern)  # escapes (\\S) and group names are not letters to match
         if bare != bare.lower() or first != first.lower():
             raise ValueError(f"a phrase is written in lower case: {pattern[:60]}")
-        self.rx = re.compile(f"(?<![a-z])(?=[{first}])(?:{pattern})")
+        self._source = f"(?<![a-z])(?=[{first}])(?:{pattern})"
         self.words = words
         self.reach = reach
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "rx":
+            raise AttributeError(name)
+        rx = self.rx = re.compile(self._source)
+        return rx
 
     def search(self, low: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """Search a lower-cased string (a title, a link text, a sentence)."""

@@ -86,7 +86,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, WARN, Evidence, Finding
 from pharmcheck.rules._drugs import (
@@ -166,17 +166,29 @@ _OTHER_COUNTRIES = (
 # ``back`` also needs the words just before its keyword ("an" in "an international pharmacy").
 
 
-@dataclass(frozen=True)
 class _Pattern:
-    kind: str
-    keywords: tuple[str, ...]
-    rx: re.Pattern[str]  # matched at the keyword (lower-cased text); may hold a "place" or "nat" group
-    back: re.Pattern[str] | None = None  # must match the text that ends at the keyword (searched with \Z)
-    span: int = 0  # how far back ``back`` may start
+    """``rx`` is matched at the keyword (lower-cased text) and may hold a "place" or "nat" group; ``back``,
+    when there is one, must match the text that ends at the keyword (searched with \\Z), starting at most
+    ``span`` characters back. Both are compiled on first use: most pages hold few of the keywords."""
+
+    __slots__ = ("kind", "keywords", "span", "_rx", "_back", "rx", "back")
+
+    def __init__(self, kind: str, keywords: tuple[str, ...], rx: str, back: str | None = None, span: int = 0):
+        self.kind, self.keywords, self.span = kind, keywords, span
+        self._rx, self._back = rx, back
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "rx":
+            value = self.rx = re.compile(self._rx)
+        elif name == "back":
+            value = self.back = re.compile(self._back + r"\Z") if self._back is not None else None
+        else:
+            raise AttributeError(name)
+        return value
 
 
 def _p(kind: str, keywords: tuple[str, ...], rx: str, back: str | None = None, span: int = 0) -> _Pattern:
-    return _Pattern(kind, keywords, re.compile(rx), re.compile(back + r"\Z") if back else None, span)
+    return _Pattern(kind, keywords, rx, back, span)
 
 
 _SHIP_WORDS = ("ship", "deliver", "dispatch", "send", "sent", "mail")
