@@ -207,7 +207,7 @@ def check_report(report: dict[str, Any]) -> None:
         assert bad is None, f"{bad.group(0)!r} in the text report: {text[max(0, bad.start() - 60) : bad.end() + 20]!r}"
 
 
-@profile(60)
+@profile(100)
 @given(raw_site())
 @example(RawSite(requested=BASE, start_url=BASE, final_url=BASE, mode="online", pages=[RawPage(
     url=BASE, status=200, headers={"content-type": "text/html; charset=punycode"},
@@ -230,7 +230,7 @@ class _Broken(Exception):
     pass
 
 
-@profile(15)
+@profile(30)
 @given(raw_site(), st.integers(min_value=0, max_value=50))
 def test_a_rule_that_fails_never_helps_the_site(raw: RawSite, which: int) -> None:
     """Whichever rule crashes, on whatever site: the report says so and the verdict is no better than caution."""
@@ -259,7 +259,7 @@ def test_a_rule_that_fails_never_helps_the_site(raw: RawSite, which: int) -> Non
 # The helpers
 
 
-@profile(80)
+@profile(120)
 @given(page_bytes())
 def test_decoding_and_reading_a_page_never_fail(data: tuple[bytes, str]) -> None:
     from pharmcheck.decoding import decode_html
