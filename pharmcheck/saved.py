@@ -92,7 +92,9 @@ def read_saved(target: str, path: Path, config: "FetchConfig") -> RawSite:
             raw.pages.append(RawPage(url=f.as_uri(), role="other", error=f"cannot read {f}: {exc.strerror}", error_kind="io"))
             continue
         role = "start" if i == 0 else (classify(f.as_uri()) or "other")
-        page = RawPage(url=f.as_uri(), status=None, headers={}, body=body[: config.max_bytes], truncated=len(body) > config.max_bytes, role=role)
+        # The file's name says what it is: a saved .html page is HTML even if it starts with <h1>
+        ctype = "application/xhtml+xml" if f.suffix.lower() == ".xhtml" else "text/html"
+        page = RawPage(url=f.as_uri(), status=None, headers={"content-type": ctype}, body=body[: config.max_bytes], truncated=len(body) > config.max_bytes, role=role)
         raw.pages.append(page)
     if not raw.pages or raw.pages[0].error:
         raw.error = raw.pages[0].error if raw.pages else f"{target}: nothing to read"

@@ -45,10 +45,14 @@ class RawPage:
         ctype = self.content_type
         if ctype in ("text/html", "application/xhtml+xml"):
             return True
-        if not ctype:  # no header (a saved file, or a careless server): sniff
-            head = self.body[:1024].lstrip().lower()
-            return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<!--")) or b"<html" in head
+        if not ctype:  # no header (a careless server): sniff as the WHATWG MIME Sniffing Standard does
+            head = self.body[:1445].lstrip(b"\t\n\x0c\r ").lower()
+            return any(head.startswith(tag) and head[len(tag):len(tag) + 1] in (b" ", b">") for tag in _HTML_SNIFF) or head.startswith(b"<!--") or b"<html" in head
         return False
+
+
+# The tags that make a body HTML in the WHATWG MIME Sniffing Standard's "HTML" rows (without the header).
+_HTML_SNIFF = tuple(b"<" + t for t in (b"!doctype html", b"html", b"head", b"script", b"iframe", b"h1", b"div", b"font", b"table", b"a", b"style", b"title", b"b", b"body", b"br", b"p", b"meta"))
 
 
 @dataclass

@@ -44,3 +44,19 @@ def test_a_huge_tree_is_not_walked_whole(tmp_path: Path) -> None:
     started = time.monotonic()
     pages, _ = walk_pages(tmp_path)
     assert pages == [] and time.monotonic() - started < 5
+
+
+def test_a_saved_page_without_html_or_body_tags_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "shop.html"
+    page.write_text("<h1>Shop</h1><p>Buy Viagra 100 mg x 10 pills $9.99, no prescription needed</p>")
+    report = check_sync(str(page))
+    assert report["error"] is None and report["verdict"]["code"] == "likely-rogue"
+
+
+def test_a_served_body_without_content_type_is_sniffed_as_the_standard_says() -> None:
+    from pharmcheck.site import RawPage
+
+    for body in (b"<h1>Shop</h1>", b"  <P>text", b"<div>x</div>", b"<table><tr>", b"<!-- c --><b>x"):
+        assert RawPage(url="https://x.example/", headers={}, body=body).is_html, body
+    for body in (b"%PDF-1.7", b"{\"a\": 1}", b"<pre>x", b"<hr>", b"GIF89a"):
+        assert not RawPage(url="https://x.example/", headers={}, body=body).is_html, body
