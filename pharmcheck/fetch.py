@@ -570,7 +570,11 @@ async def _request(client: httpx.AsyncClient, url: str, config: FetchConfig, dea
     except FetchError:
         raise
     except Exception as exc:  # asyncio.timeout's expiry arrives here as TimeoutError; cancellation passes through
-        raise _classify_error(exc, url) from None
+        error = _classify_error(exc, url)
+        proxy = client.proxy_for(url) if error.kind in ("connect", "dns", "dns-timeout", "dns-temporary") and hasattr(client, "proxy_for") else None
+        if proxy is not None:  # the only connection made was to the proxy: it is the proxy that failed
+            error = FetchError("proxy", f"the proxy {proxy} could not be reached ({error.message.split(': ', 1)[-1]})")
+        raise error from None
 
 
 async def _get_following(client: httpx.AsyncClient, url: str, config: FetchConfig, deadline: float, *, stay_on: str | None = None, want_tls: bool = False, any_type: bool = False) -> tuple[_Answer, list[dict[str, Any]]]:

@@ -237,10 +237,16 @@ class GuardedClient(httpx.AsyncClient):
     def _init_proxy_transport(self, proxy: httpx.Proxy, verify: typing.Any = True, cert: typing.Any = None, trust_env: bool = True, http1: bool = True, http2: bool = False, limits: httpx.Limits = httpx.Limits()) -> httpx.AsyncBaseTransport:
         if proxy.url.scheme not in ("http", "https"):
             raise ProxyUnsupported(f"proxy {proxy.url}: only http:// and https:// proxies are supported")
-        return httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits, trust_env=False, proxy=proxy)
+        transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits, trust_env=False, proxy=proxy)
+        if not hasattr(self, "_proxy_names"):
+            self._proxy_names: dict[int, str] = {}
+        self._proxy_names[id(transport)] = str(proxy.url.copy_with(username=None, password=None))
+        return transport
 
-    def uses_proxy(self, url: str) -> bool:
-        return self._transport_for_url(httpx.URL(url)) is not self._transport
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request for ``url`` goes through (credentials left out), or None when it goes direct."""
+        transport = self._transport_for_url(httpx.URL(url))
+        return getattr(self, "_proxy_names", {}).get(id(transport))
 
 
 class ProxyUnsupported(Exception):

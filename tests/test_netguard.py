@@ -241,3 +241,17 @@ def test_ssl_cert_file_is_trusted_unless_no_env(serve, ca_bundle, monkeypatch) -
     assert report["connection"]["tls"]["valid"] is True
     report = check_sync(shop.url, FetchConfig(probe_http=False, trust_env=False))
     assert report["connection"]["tls"]["valid"] is False
+
+
+def test_a_dead_proxy_is_named_as_the_proxy(serve, monkeypatch) -> None:
+    from tests.servers import reserve_dead_port
+
+    shop = serve(routes={"/": page(SHOP)}, host="127.0.0.2")
+    sock, port = reserve_dead_port()
+    try:
+        report = check_sync(shop.http_url, FetchConfig(probe_http=False, proxy=f"http://user:secret@127.0.0.1:{port}"))
+    finally:
+        sock.close()
+    assert report["error"]["kind"] == "proxy"
+    assert f"the proxy http://127.0.0.1:{port}" in report["error"]["message"] and "secret" not in report["error"]["message"]
+    assert shop.requests == []
