@@ -37,13 +37,9 @@ work on huge catalogues. Nothing here raises on junk text.
 from __future__ import annotations
 
 import bisect
-import json
-import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
-from pathlib import Path
 from typing import Any
 
 from price_parser import Price
@@ -294,13 +290,8 @@ class PageOffers:
 
 
 def _line_starts(page: Any) -> list[int]:
-    """Offsets in page.text where each of page.lines begins (page.text is the lines joined by spaces)."""
-    lines = getattr(page, "lines", None) or []
-    text = page.text or ""
-    if lines and sum(map(len, lines)) + len(lines) - 1 == len(text):
-        # start of line i = total length of the lines before it + one space per line (all in C)
-        return [0, *map(operator.add, accumulate(map(len, lines[:-1])), range(1, len(lines)))]
-    return [0]
+    """Offsets in page.text where each of page.lines begins: the reader's ``Page.line_starts`` ([0] for none)."""
+    return getattr(page, "line_starts", None) or [0]
 
 
 def _in_comparison(low: str, s: int, e: int) -> bool:

@@ -24,7 +24,6 @@ from pharmcheck.findings import Evidence
 from pharmcheck.site import Page, same_site
 
 _LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
-_LINE_STARTS: "weakref.WeakKeyDictionary[Page, list[int]]" = weakref.WeakKeyDictionary()
 
 
 def lower_same_length(text: str) -> str:
@@ -116,15 +115,8 @@ def items_containing(texts: list[str], words: Iterable[str]) -> list[int]:
 
 
 def line_starts(page: Page) -> list[int]:
-    """Offset in ``page.text`` of each of ``page.lines`` (the text is the lines joined by one space)."""
-    starts = _LINE_STARTS.get(page)
-    if starts is None:
-        starts, pos = [], 0
-        for line in page.lines:
-            starts.append(pos)
-            pos += len(line) + 1
-        _LINE_STARTS[page] = starts
-    return starts
+    """Offset in ``page.text`` of each of ``page.lines``: the reader's own list (``Page.line_starts``)."""
+    return page.line_starts
 
 
 _ABBREVIATIONS = {"no", "nr", "st", "dr", "ph", "pharm", "inc", "ltd", "co", "vs", "jr", "sr", "mr", "ms", "mrs",
