@@ -1,26 +1,24 @@
 """Prescription-only medicines that online shops sell, and where a site offers them for sale (private).
 
 Shared by the ``online-pharmacy`` gate, the ``prescription`` rule and any rule that needs to know which
-prescription drugs a site sells (prices, for one). Three jobs:
+prescription drugs a site sells (prices, for one). Three modules do the work, by responsibility:
 
-* The vocabulary: :data:`DRUGS`, the prescription-only names of the one medicine table
-  (:mod:`pharmcheck.rules._medicines`, ``rules/data/medicines.json``), each as a :class:`Drug` with its
-  generic name and whether it is a controlled substance. No rule holds a list of medicine names of its
-  own: a test fails when one does. Names the table marks ambiguous (``Soma``, ``Cipro``, ``Norco``) are
-  left to the structured offers of :mod:`pharmcheck.facts`, which count them only beside a strength, a
-  price or a cart control.
-* Finding mentions fast: one compiled regular expression, built as a prefix tree so that it scans a page
-  in one pass, with word boundaries (``Viagra`` matches, ``Viagrafix`` does not).
-* Telling an *offer* from a *mention*. A drug name counts as offered for sale only with a sale signal
-  close to it: a price, ``add to cart``, ``in stock``, a pack size (``30 pills``) with a price, ``Buy
-  Xanax``, a link to a product or cart page, an add-to-cart form on a page about the drug. A name in a
-  comparison (``works better than Viagra``, ``Bye bye, Viagra``, ``herbal Viagra``, ``Viagra-like``) or in
-  a warning (``It is illegal to buy Xanax online``, ``Is it safe to buy Viagra online?``) is not an offer.
+* :mod:`pharmcheck.rules._vocabulary`: :data:`DRUGS`, the prescription-only names of the one medicine
+  table (``rules/data/medicines.json``), each a :class:`Drug`, and where they stand in a page or a short
+  text (the page's one medicine scan, kept where it names a drug). No rule holds a list of medicine
+  names of its own: a test fails when one does.
+* :mod:`pharmcheck.rules._scan`: the lower-cased text, phrases matched near their keywords, sentences.
+* this module: the *context* of a phrase (plain claim, warning, first-person refusal, question:
+  :func:`context`, :func:`classify`), and telling an *offer* from a *mention*. A drug name counts as
+  offered for sale only with a sale signal close to it: a price, ``add to cart``, ``in stock``, a pack
+  size (``30 pills``) with a price, ``Buy Xanax``, a link to a product or cart page, an add-to-cart form on
+  a page about the drug. A name in a comparison (``works better than Viagra``, ``Bye bye, Viagra``,
+  ``herbal Viagra``, ``Viagra-like``) or in a warning (``It is illegal to buy Xanax online``, ``Is it
+  safe to buy Viagra online?``) is not an offer.
 
+The rules read all of it here (the names of the two other modules are re-exported).
 :func:`rx_offers` returns the offers of a site (cached per :class:`~pharmcheck.site.Site`);
 :func:`sells_rx` says whether they are enough to call the site a seller of prescription drugs.
-:func:`context` classifies the sentence around a phrase (plain claim, warning, first-person refusal,
-question), for the rules that look for phrases such as "no prescription needed".
 """
 
 from __future__ import annotations
@@ -30,346 +28,34 @@ import itertools
 import re
 import weakref
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from pharmcheck.rules._scan import (  # noqa: F401  (part of this module's interface: the rules read them here)
+    _NOT_WORD,
+    Phrase,
+    _tokens,
+    lower_text,
+    positions,
+    scan,
+    sentence_bounds,
+)
+from pharmcheck.rules._vocabulary import (  # noqa: F401  (the same)
+    DRUGS,
+    Drug,
+    Mention,
+    Span,
+    _FIRST_WORDS,
+    _GENERICS_BY_WORD,
+    find_drugs,
+    lookup,
+    mark_drugs,
+    page_drugs,
+)
 from pharmcheck.site import Page, Site
 
-# ----------------------------------------------------------------------------------------------
-# The vocabulary: the prescription-only names of the one medicine table (rules/_medicines.py). Names
-# marked ambiguous there ("Soma", "Cipro") are left to the structured offers of pharmcheck.facts, which
-# count them only beside a strength, a price or a cart control.
-
-@dataclass(frozen=True)
-class Drug:
-    name: str  # the name as listed (brand or generic)
-    generic: str
-    controlled: bool  # a controlled substance (opioid, benzodiazepine, stimulant, anabolic steroid, ...)
-    group: str
-
-
-def _key(name: str) -> str:
-    """How a name is looked up: lower case, without spaces and hyphens (``Retin A`` = ``Retin-A``)."""
-    return re.sub(r"[\s\-/]+", "", name.lower())
-
-
-def _load() -> dict[str, Drug]:
-    from pharmcheck.rules import _medicines
-
-    drugs: dict[str, Drug] = {}
-    for med in _medicines.table().medicines.values():
-        if med.ambiguous or not med.prescription_only or med.sold_without_prescription_in(("us", "uk")):
-            continue  # a name also sold over the counter in the US or the UK says nothing of a pharmacy
-        drugs[_key(med.name)] = Drug(name=med.name, generic=med.generic, controlled=med.controlled, group=med.group)
-    return drugs
-
-
-DRUGS: dict[str, Drug] = _load()
-"""Every name (looked up by :func:`lookup`) -> :class:`Drug`."""
-
-
-_BY_LOWER: dict[str, Drug] = {d.name.lower(): d for d in DRUGS.values()}
-
-
-def lookup(name: str) -> Drug | None:
-    """The :class:`Drug` for a name as written on a page ("VIAGRA", "Retin A"), or None."""
-    return _BY_LOWER.get(name.lower()) or DRUGS.get(_key(name))
-
-
-# Finding drug names: the one medicine matcher's scan (rules/_medicines.py: every name of the table, the
-# longest first), kept where the name is a prescription drug of DRUGS. A longer name that is no such drug
-# ("Viagra Connect", sold by UK pharmacists without a prescription) still names the drug it begins with
-# when its first words are one ("Viagra"): the name is read as the prescription-only vocabulary reads it.
-
-class Span(NamedTuple):
-    """Where a drug name is in a text; ``start()``, ``end()`` and ``group()`` as a match has them."""
-
-    lo: int
-    hi: int
-    text: str
-
-    def start(self) -> int:
-        return self.lo
-
-    def end(self) -> int:
-        return self.hi
-
-    def group(self, _index: int = 0) -> str:
-        return self.text
-
-
-def _drug_in(text: str, start: int, end: int) -> tuple[int, Drug] | None:
-    """The drug named by ``text[start:end]`` (a medicine's name): the name itself, else its longest
-    beginning that ends a word and is a drug name. Returns (end of the drug's name, drug)."""
-    name = text[start:end]
-    drug = lookup(name)
-    if drug is not None:
-        return end, drug
-    for i in range(len(name) - 1, 0, -1):
-        if name[i] in " -/" and name[i - 1] not in " -/":
-            drug = lookup(name[:i])
-            if drug is not None:
-                return start + i, drug
-    return None
-
-
-def _drug_spans(mentions) -> Iterator[tuple[int, int, Drug]]:
-    for m in mentions:
-        found = _drug_in(m.name, 0, m.end - m.start) if m.medicine.key not in _KEYS else (m.end - m.start, _KEYS[m.medicine.key])
-        if found is not None:
-            yield m.start, m.start + found[0], found[1]
-
-
-def _by_key() -> dict[str, Drug]:
-    from pharmcheck.rules import _medicines
-
-    out: dict[str, Drug] = {}
-    for key, med in _medicines.table().medicines.items():
-        drug = DRUGS.get(key)
-        if drug is not None:
-            out[med.key] = drug
-    return out
-
-
-_KEYS: dict[str, Drug] = _by_key()  # a medicine's table key -> its Drug, for the names that are drugs
-
-
-def find_drugs(text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[Span, Drug]]:
-    """Every drug name in a short ``text`` (a title, a link), with its :class:`Drug`. For a page: :func:`page_drugs`."""
-    from pharmcheck.rules import _medicines
-
-    for lo, hi, drug in _drug_spans(_medicines.find_in(text, None, pos, endpos)):
-        yield Span(lo, hi, text[lo:hi]), drug
-
-
-def mark_drugs(text: str, word: str) -> str:
-    """``text`` with each drug name replaced by ``word`` ("works better than DRUG")."""
-    out: list[str] = []
-    last = 0
-    for m, _drug in find_drugs(text):
-        out.append(text[last : m.start()])
-        out.append(word)
-        last = m.end()
-    if not out:
-        return text
-    out.append(text[last:])
-    return "".join(out)
-
-
-# Most link texts and addresses name no drug: their words are intersected with the first words of the
-# names first. (Bytes: str.translate is slow on text with non-ASCII characters, bytes.translate is not.)
-_FIRST_WORDS = frozenset(re.split(r"[\s\-/]+", d.name.lower())[0].encode() for d in DRUGS.values())
-_GENERICS_BY_WORD: dict[str, frozenset[str]] = {}
-for _d in DRUGS.values():
-    _w = re.split(r"[\s\-/]+", _d.name.lower())[0]
-    _GENERICS_BY_WORD[_w] = _GENERICS_BY_WORD.get(_w, frozenset()) | {_d.generic}
-_PUNCT = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-_NOT_WORD = bytes.maketrans(_PUNCT, b" " * len(_PUNCT))
-
-
-class Mention(NamedTuple):
-    start: int
-    end: int
-    name: str  # as written on the page
-    drug: Drug
-
-
-_MENTIONS: "weakref.WeakKeyDictionary[Page, list[Mention]]" = weakref.WeakKeyDictionary()
-
-
-def page_drugs(page: Page) -> list[Mention]:
-    """Every drug name in ``page.text``, in order: the page's one medicine scan, kept where it names a drug."""
-    cached = _MENTIONS.get(page)
-    if cached is not None:
-        return cached
-    from pharmcheck.rules import _medicines
-
-    text = page.text
-    out = [Mention(lo, hi, text[lo:hi], drug) for lo, hi, drug in _drug_spans(_medicines.page_mentions(page))]
-    _MENTIONS[page] = out
-    return out
-
-
-_LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
-
-
-def lower_text(page: Page) -> str:
-    """``page.text`` in lower case, computed once per page, with the same offsets as ``page.text``."""
-    low = _LOWER.get(page)
-    if low is None:
-        low = page.text.lower()
-        if len(low) != len(page.text):  # a few characters change length when lowered ("İ")
-            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in page.text)
-        _LOWER[page] = low
-    return low
-
-
-class Phrase:
-    """A pattern for phrases, written in lower case, matched against lower-cased text.
-
-    Two things keep it fast on a 100 KB page (Python's ``re`` spends 15-80 ns a character on a pattern
-    that starts with ``\\b`` and a list of words, but skips quickly over characters that cannot start
-    a match):
-
-    * ``first``: the letters a match can start with. The pattern becomes
-      ``(?<![a-z])(?=[first])(?:pattern)``: it starts at the beginning of a word, and ``re`` skips every
-      other position cheaply. Matching lower-cased text without ``re.I`` halves the cost again.
-    * ``words``: :func:`scan` looks only within ``reach`` characters of one of these words (every match
-      contains one), found with ``str.find``. A page that never says "prescri" costs a few finds.
-
-    Upper-case letters in the pattern would never match, so they are refused. The expression is compiled
-    on first use (``rx``): a page that never needs a phrase never pays for it, nor does `check` at start-up.
-    """
-
-    __slots__ = ("_source", "rx", "words", "reach")
-
-    def __init__(self, pattern: str, first: str, words: tuple[str, ...] = (), reach: int = 80):
-        bare = re.sub(r"\\.|\(\?P[<=]", "", pattern)  # escapes (\\S) and group names are not letters to match
-        if bare != bare.lower() or first != first.lower():
-            raise ValueError(f"a phrase is written in lower case: {pattern[:60]}")
-        self._source = f"(?<![a-z])(?=[{first}])(?:{pattern})"
-        self.words = words
-        self.reach = reach
-
-    def __getattr__(self, name: str) -> Any:
-        if name != "rx":
-            raise AttributeError(name)
-        rx = self.rx = re.compile(self._source)
-        return rx
-
-    def search(self, low: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
-        """Search a lower-cased string (a title, a link text, a sentence)."""
-        return self.rx.search(low, pos, len(low) if endpos is None else endpos)
-
-    def finditer(self, low: str) -> Iterator[re.Match[str]]:
-        return self.rx.finditer(low)
-
-
-class _Tokens:
-    """The distinct words of a page (lower case, ASCII letters and digits), as a set and sorted."""
-
-    def __init__(self, low: str):
-        self.set = frozenset(low.encode("ascii", "replace").translate(_NOT_WORD).split())
-        self.sorted = sorted(self.set)
-
-    def has_prefix(self, word: bytes) -> bool:
-        i = bisect.bisect_left(self.sorted, word)
-        return i < len(self.sorted) and self.sorted[i].startswith(word)
-
-
-_TOKENS: "weakref.WeakKeyDictionary[Page, _Tokens]" = weakref.WeakKeyDictionary()
-_FIRST_TOKEN = re.compile(r"[a-z0-9]+")
-
-
-def _tokens(page: Page) -> _Tokens:
-    tokens = _TOKENS.get(page)
-    if tokens is None:
-        tokens = _TOKENS[page] = _Tokens(lower_text(page))
-    return tokens
-
-
-_POSITIONS: "weakref.WeakKeyDictionary[Page, dict[str, list[int]]]" = weakref.WeakKeyDictionary()
-
-
-def positions(page: Page, low: str, word: str) -> list[int]:
-    """Where ``word`` occurs in the lower-cased text (cached per page: several rules ask for "prescri")."""
-    cache = _POSITIONS.get(page)
-    if cache is None:
-        cache = _POSITIONS[page] = {}
-    found = cache.get(word)
-    if found is None:
-        found = []
-        # Searching 100 KB for a word costs ~70 µs; asking the sorted word list whether any word starts
-        # with it costs ~1 µs, and most words are absent from most pages.
-        first = _FIRST_TOKEN.search(word)
-        i = low.find(word) if first is None or _tokens(page).has_prefix(first.group(0).encode()) else -1
-        while i != -1:
-            found.append(i)
-            i = low.find(word, i + len(word))
-        cache[word] = found
-    return found
-
-
-def _windows(page: Page, low: str, words: tuple[str, ...], reach: int) -> list[tuple[int, int]]:
-    spans = sorted(
-        (max(0, i - reach), i + len(word) + reach) for word in words for i in positions(page, low, word)
-    )
-    merged: list[tuple[int, int]] = []
-    for lo, hi in spans:
-        if merged and lo <= merged[-1][1]:
-            if hi > merged[-1][1]:
-                merged[-1] = (merged[-1][0], hi)
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def scan(page: Page, phrase: Phrase) -> Iterator[re.Match[str]]:
-    """Matches of a :class:`Phrase` in ``lower_text(page)`` (same offsets as ``page.text``)."""
-    low = lower_text(page)
-    if not phrase.words:
-        yield from phrase.rx.finditer(low)
-        return
-    last = -1
-    size = len(low)
-    for lo, hi in _windows(page, low, phrase.words, phrase.reach):
-        for m in phrase.rx.finditer(low, max(lo, last), min(hi, size)):
-            last = m.end()
-            yield m
-
 
 # ----------------------------------------------------------------------------------------------
-# Sentences and their context
-
-# A sentence ends at ". ", "! ", "? " (not after an initial such as "U.S." or a title such as "Dr.") and
-# at the separators of menus and titles (" | ", " • "). Lines are no sentence boundary: an inline tag
-# (<b>, <a>) splits a sentence into several lines. Sentences are found around a phrase with str.rfind
-# and str.find, never over a whole page. (page.text has its white space folded to single spaces.)
-_ENDS = (". ", "! ", "? ", " | ", " • ", " · ")
-_NOT_AN_END = frozenset("dr mr ms mrs no st vs co jr inc ltd e.g i.e approx incl".split())
-_SPAN = 300  # a sentence is cut at this many characters each side of the phrase
-
-
-def _is_end(text: str, i: int) -> bool:
-    """Is the boundary at ``text[i]`` a sentence end (not the dot of "U.S." or "Dr.")?"""
-    if text[i] != ".":
-        return True
-    j = i
-    while j > 0 and i - j < 7 and not text[j - 1].isspace():
-        j -= 1
-    word = text[j:i]
-    return not (len(word) == 1 and word.isupper() or word.lower() in _NOT_AN_END or (len(word) == 3 and word[1] == "."))
-
-
-def sentence_bounds(text: str | Page, start: int, end: int) -> tuple[int, int]:
-    """The sentence of ``text`` (or of ``page.text``) that holds ``[start, end)``."""
-    if isinstance(text, Page):
-        text = text.text
-    floor = max(0, start - _SPAN)
-    lo = floor
-    pos = start
-    while pos > floor:
-        i = max(text.rfind(sep, floor, pos) for sep in _ENDS)
-        if i == -1:
-            break
-        if _is_end(text, i):
-            lo = i + 2 if text[i] in ".!?" else i + 3
-            break
-        pos = i
-    ceiling = min(len(text), end + _SPAN)
-    hi = ceiling
-    pos = end
-    while pos < ceiling:
-        found = [i for i in (text.find(sep, pos, ceiling + 2) for sep in _ENDS) if i != -1]
-        if not found:
-            break
-        i = min(found)
-        if _is_end(text, i):
-            hi = i + 1
-            break
-        pos = i + 1
-    return lo, hi
-
+# The context of a phrase
 
 def _words_rx(pattern: str, first: str) -> re.Pattern[str]:
     """A lower-case pattern that starts at the beginning of a word with one of the letters ``first``."""
