@@ -138,8 +138,13 @@ def _trie_pattern(names: list[str]) -> str:
     return emit(trie)
 
 
-@lru_cache(maxsize=2)
 def load(path: str | None = None) -> Table:
+    """The table at ``path`` (default: the bundled one), read once: ``load()`` and ``load(None)`` are one."""
+    return _load(str(path) if path else "")
+
+
+@lru_cache(maxsize=2)
+def _load(path: str) -> Table:
     raw = json.loads(Path(path or MEDICINES_PATH).read_text(encoding="utf-8"))
     ingredients = raw.get("ingredients", {})
     medicines: dict[str, Medicine] = {}
