@@ -228,7 +228,8 @@ def page_mentions(page: Page) -> list[Mention]:
     # fraction of a scan with the big expression, which then runs only when some name may be there.
     words = set(re.split(r"[^\w]+", low))
     out: list[Mention] = []
-    if not words.isdisjoint(t.first_words) or any("-" in w for w in t.first_words if w in low):
+    # (A first word never holds a hyphen: the names are split at spaces, hyphens and slashes.)
+    if not words.isdisjoint(t.first_words):
         out = list(find_in(page.text, low))
     _MENTIONS[page] = out
     return out
