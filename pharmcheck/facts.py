@@ -18,6 +18,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+from .lazyre import lazy_re
 from .site import Block, Page, Site
 
 MAX_CARD = 900  # a block longer than this is a list or a page section, not one product
@@ -30,13 +31,13 @@ _CODES = "usd|eur|gbp|cad|aud|nzd|chf|inr|pln|brl|sek|dkk|nok|czk|huf|ron|mxn|ar
 # Amounts: one number group with optional decimals; the currency before or after. No nested quantifier
 # runs over digits twice: a run of digits is read once (\d{1,7}), thousands groups are separate tokens.
 _AMOUNT = r"\d{1,7}(?:[.,\u00a0 ]\d{3}){0,3}(?:[.,]\d{1,2})?"
-_PRICE_RX = re.compile(
+_PRICE_RX = lazy_re(
     rf"(?<![\w.,])(?:(?P<pre>us\$|ca\$|c\$|a\$|au\$|r\$|[$€£₹]|(?:{_CODES})\s?)\s?(?P<a1>{_AMOUNT})"
     rf"|(?P<a2>{_AMOUNT})\s?(?P<post>[$€£₹]|zł|(?:{_CODES}|euros?|eur|dollars?|z[lł]oty|reais|kr)(?!\w)))"
 )
-_OLD_PRICE_BEFORE = re.compile(r"(?:\bwas|\bstatt|\buvp|\brrp|instead of|au lieu de|\bantes|invece di|\bzamiast|\bera|\bvoorheen|\bregular(?: price)?)\s*:?\s*$")
-_STRENGTH_RX = re.compile(r"(?<![\w.,])(\d{1,5}(?:[.,]\d{1,3})?)\s?(mg|mcg|µg|ug|g|ml|iu|ie|ui)(?![\w])")
-_BONUS_RX = re.compile(r"\+\s?\d{1,4}\s?(?:free|bonus|gratis|offert|kostenlos)|\bbonus\b", re.I)
+_OLD_PRICE_BEFORE = lazy_re(r"(?:\bwas|\bstatt|\buvp|\brrp|instead of|au lieu de|\bantes|invece di|\bzamiast|\bera|\bvoorheen|\bregular(?: price)?)\s*:?\s*$")
+_STRENGTH_RX = lazy_re(r"(?<![\w.,])(\d{1,5}(?:[.,]\d{1,3})?)\s?(mg|mcg|µg|ug|g|ml|iu|ie|ui)(?![\w])")
+_BONUS_RX = lazy_re(r"\+\s?\d{1,4}\s?(?:free|bonus|gratis|offert|kostenlos)|\bbonus\b", re.I)
 
 
 def _lower(text: str) -> str:

@@ -30,6 +30,7 @@ import weakref
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.rules._scan import (  # noqa: F401  (part of this module's interface: the rules read them here)
     _NOT_WORD,
     Phrase,
@@ -86,15 +87,15 @@ _WARNING_AFTER = _words_rx(
     "iacmwud",
 )
 # A plain negation before a phrase: "We never dispense medicines without a prescription".
-_NEGATOR = re.compile(
+_NEGATOR = lazy_re(
     r"\b(?:not|never|cannot|can'?t|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|no longer|neither|nor|"
     r"nobody|no one)\b|n't\b"
 )
 # A condition is no claim: "If there is no prescription on file, we call your doctor".
-_CONDITION = re.compile(r"\b(?:if|unless|until|whether|in case)\b")
+_CONDITION = lazy_re(r"\b(?:if|unless|until|whether|in case)\b")
 # "we", "our", "us" (not "US", the country).
-FIRST_PERSON = re.compile(r"\b(?:[Ww][Ee](?:'?re|'?ll)?|WE|[Oo]urs?|OURS?|us)\b")
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|and then|so)\b")
+FIRST_PERSON = lazy_re(r"\b(?:[Ww][Ee](?:'?re|'?ll)?|WE|[Oo]urs?|OURS?|us)\b")
+_CLAUSE_BREAK = lazy_re(r"[,;:()]|\s[-–—]\s|\b(?:but|however|and then|so)\b")
 _ANSWER_YES = re.compile(
     r"\s*(?:yes|yep|sure|of course|absolutely|definitely|no problem|not a problem|no worries|no need|no issues?|"
     r"certainly|you can)\b"
@@ -163,7 +164,7 @@ def context(
 
 # A drug named in a comparison or as a supplement's selling point is not sold: "works better than
 # Viagra", "Bye bye, Viagra", "besides Viagra or Cialis", "herbal Viagra", "a natural alternative to Xanax".
-_COMPARISON_BEFORE = re.compile(
+_COMPARISON_BEFORE = lazy_re(
     r"(?<![a-z])(?=[tuwafljbignsrhvdoce])(?:than|(?:works?|acts?|feels?|just|looks?)\s+like|unlike|besides|beside|"
     r"instead\s+of|alternatives?\s+(?:to|for)|vs\.?|versus|compared?\s+(?:to|with)|bye,?\s*bye,?|goodbye|good-bye|"
     r"forget(?:\s+about)?|no\s+need\s+for|similar\s+to|replaces?|replacing|rivals?|outperforms?|beats?|herbal|"
@@ -181,26 +182,26 @@ _PRICE = re.compile(
     r"|\b(?:USD|EUR|GBP|CAD|AUD)\s?\d[\d,]*(?:[.,]\d{1,2})?\b)",
     re.I,
 )
-_STRENGTH = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|ug|ml|iu)\b", re.I)
-_QUANTITY = re.compile(
+_STRENGTH = lazy_re(r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|ug|ml|iu)\b", re.I)
+_QUANTITY = lazy_re(
     r"\b\d+\s?(?:pills?|tablets?|tabs|capsules?|caps|softgels?|pens?|vials?|ampoules?|injections?|inhalers?|"
     r"strips?|doses?)\b|\bx\s?\d+\b|\b\d+\s?x\b|\b(?:per|a|each|/)\s?(?:pill|tablet|tab|capsule|pack|box|"
     r"dose|month|mo)\b|\bpack\s+of\s+\d+",
     re.I,
 )
-_CART = re.compile(
+_CART = lazy_re(
     r"\b(?:add(?:ed)?\s+to\s+(?:cart|basket|bag|order|trolley)|buy\s+now|order\s+now|shop\s+now|in\s+stock|"
     r"out\s+of\s+stock|sold\s+out|select\s+(?:dosage|strength|package|quantity|pack)|choose\s+(?:dosage|"
     r"strength|package|quantity|pack)|checkout|bestseller|best\s+seller)\b",
     re.I,
 )
-_VERB_BEFORE = re.compile(
+_VERB_BEFORE = lazy_re(
     r"\b(?:buy(?:ing)?|order(?:ing)?|purchas(?:e|ing)|shop\s+for|get\s+your|kaufen|acheter|comprar)\s+"
     r"(?:(?:cheap(?:est)?|generic|brand(?:ed)?|discount(?:ed)?|online|real|original|genuine|quality|"
     r"now|some|your|our|the|best|low[- ]cost|affordable|authentic)\s+){0,3}$",
     re.I,
 )
-_SALE_AFTER = re.compile(
+_SALE_AFTER = lazy_re(
     r"^\s*(?:\d+(?:[.,]\d+)?\s?(?:mg|mcg)\s+)?(?:online|for\s+sale|over\s?night|cheap(?:est)?|"
     r"without\s+(?:a\s+)?(?:prescription|rx|doctor)|no\s+(?:prescription|rx)|delivered|discreet|"
     r"next[- ]day|kaufen|bestellen)\b",
@@ -208,19 +209,19 @@ _SALE_AFTER = re.compile(
 )
 # A price in a sentence that explains what a drug costs elsewhere is information, not an offer:
 # "Brand Viagra costs about $70 a pill at US pharmacies".
-_PRICE_INFO = re.compile(
+_PRICE_INFO = lazy_re(
     r"\b(?:costs?|costing|average|typically|retail|insurance|insured|copays?|co-pays?|medicare|medicaid|"
     r"coupons?|estimated|list\s+price|could|may|might|would|spend|spent|paid|pay\s+up\s+to|priced\s+at)\b",
     re.I,
 )
-_SHOP_PATH = re.compile(
+_SHOP_PATH = lazy_re(
     r"(?:^|[/_\-.=?&])(?:products?|shop|store|buy|order|cart|basket|checkout|item|catalog|catalogue|"
     r"add-to-cart|add_to_cart|addtocart|p)(?:$|[/_\-.=?&])",
     re.I,
 )
-_CART_ACTION = re.compile(r"cart|basket|checkout|add[-_]?to|/buy|/order", re.I)
-_CART_FIELD = re.compile(r"qty|quantity|add[-_]?to[-_]?cart|product[-_]?id|variant|sku", re.I)
-_WORDS_IN_URL = re.compile(r"[\-_/+.=?&%]+")
+_CART_ACTION = lazy_re(r"cart|basket|checkout|add[-_]?to|/buy|/order", re.I)
+_CART_FIELD = lazy_re(r"qty|quantity|add[-_]?to[-_]?cart|product[-_]?id|variant|sku", re.I)
+_WORDS_IN_URL = lazy_re(r"[\-_/+.=?&%]+")
 _LINK_VERB = re.compile(r"\s*(?:buy|order|purchase|shop|get|add\s+to\s+(?:cart|basket|bag))\b", re.I)
 
 # A drug whose first mentions with a sale signal were warnings or weak offers is not read again on that

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Page, Site
 
 from ._places import CCTLD_REGION, GENERIC_CCTLDS
@@ -25,15 +26,15 @@ _MAX_NUMBERS = 80  # phone-like strings read per page (the first and last half: 
 
 # A digit first, so the engine skips non-digits fast; "+" and "(" in front are picked up after.
 _PHONE_CANDIDATE = re.compile(r"\d[\d \-.()/\u2013]{5,22}\d")
-_VANITY = re.compile(r"1[-. ]?8(?:00|33|44|55|66|77|88)[-. ]?[A-Z0-9]{3}[-. ]?[A-Z0-9]{4}\b")
-_DATE_SHAPE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}\s?[-–]\s?\d{4}")
+_VANITY = lazy_re(r"1[-. ]?8(?:00|33|44|55|66|77|88)[-. ]?[A-Z0-9]{3}[-. ]?[A-Z0-9]{4}\b")
+_DATE_SHAPE = lazy_re(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}\s?[-–]\s?\d{4}")
 # Words that label a phone number, tested with `in` on the lower-cased label (a regex here costs
 # microseconds per number, and product pages are full of numbers).
 _PHONE_CUES = ("call", "phone", "tel:", "tel.", "tel ", "telephone", "toll", "hotline", "helpline", "contact",
                "mobile", "whatsapp", "viber", "sms", "text us", "☎", "📞", "dial", "reach us", "tty",
                "customer service", "customer care", "support", "pharmacist", "fax")  # fmt: skip
-_FAX = re.compile(r"\bfax\b|\bfacsimile\b", re.I)
-_GROUPS = re.compile(r"\d+")
+_FAX = lazy_re(r"\bfax\b|\bfacsimile\b", re.I)
+_GROUPS = lazy_re(r"\d+")
 _MAX_PHONE_PARSES = 10  # distinct numbers parsed per site (a contact page has a handful)
 _AREA_TYPES = {PhoneNumberType.TOLL_FREE, PhoneNumberType.UAN, PhoneNumberType.SHARED_COST,
                PhoneNumberType.PREMIUM_RATE, PhoneNumberType.PERSONAL_NUMBER}  # fmt: skip
@@ -83,7 +84,7 @@ class Phone:
         return self.region or "region unknown"
 
 
-_NOT_ALNUM = re.compile(r"[\W_]+")
+_NOT_ALNUM = lazy_re(r"[\W_]+")
 _SEPARATORS = str.maketrans("", "", " -.()/\u2013+")
 # Numbers labelled as something else: product codes, order numbers, NDC drug codes.
 _NOT_PHONE_LABELS = {"ndc", "sku", "item", "order", "ref", "reference", "id", "lot", "isbn", "upc", "ean", "gtin",

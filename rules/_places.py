@@ -8,6 +8,7 @@ import re
 import weakref
 from dataclasses import dataclass
 
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Page
 
 from ._text import (
@@ -66,7 +67,7 @@ COUNTRIES = {
 _COUNTRY_NAMES = "|".join(sorted((re.escape(n) for n in COUNTRIES), key=len, reverse=True))
 # A country name right after a postcode (or a town): "..., MB R2J 4G7 Canada".
 _COUNTRY_AFTER = re.compile(rf"[\s,.;:()\-–]*\b({_COUNTRY_NAMES})(?![\w-])", re.I)
-_COUNTRY_ANY = re.compile(rf"\b({_COUNTRY_NAMES})(?![\w-])", re.I)
+_COUNTRY_ANY = lazy_re(rf"\b({_COUNTRY_NAMES})(?![\w-])", re.I)
 # Country-code domains that are used as generic names, so say nothing about where a site is.
 GENERIC_CCTLDS = {"io", "ai", "co", "me", "tv", "cc", "ws", "fm", "ly", "to", "md", "la", "nu", "tk", "ml", "ga",
                    "cf", "gq", "so", "sh", "ac", "am", "bz", "gg", "im", "vc", "eu", "su", "cx", "ps", "st"}  # fmt: skip
@@ -74,20 +75,20 @@ CCTLD_REGION = {"uk": "GB"}
 
 # Postcode anchors, one scan per page. The first character is a plain class so the regex engine can
 # skip most positions quickly; the kind is checked by the look-behind after it.
-_POSTCODE = re.compile(
+_POSTCODE = lazy_re(
     r"[A-Z0-9]"
     r"(?:(?<=[ABCEGHJ-NPRSTVXY])(?P<ca>\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d)"
     r"|(?<=[A-PR-UWYZ])(?P<uk>[A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})"
     r"|(?<=\d)(?P<num>\d-\d{3}|\d{2} \d{2}(?!\d)|\d{3}(?:-\d{3}| ?[A-Z]{2}(?![A-Za-z]))?|\d{4}(?:-\d{4})?|\d{5}))"
     r"(?![A-Za-z0-9])"
 )
-_REGION_BEFORE = re.compile(r"(?:^|[\s,(])([A-Z][A-Za-zé.]*(?: [A-Z][A-Za-z]+){0,3})\.?,?\s*$")
+_REGION_BEFORE = lazy_re(r"(?:^|[\s,(])([A-Z][A-Za-zé.]*(?: [A-Z][A-Za-z]+){0,3})\.?,?\s*$")
 _TOWN_AFTER = re.compile(r"\s+([A-ZÀ-Þ][\w'’.-]+(?:[ -][A-ZÀ-Þ][\w'’.-]+){0,2})")
 _TOWN_BEFORE = re.compile(r"([A-ZÀ-Þ][\w'’-]+),?\s*[-–]?\s*$")
 _COUNTRY_PREFIX = {"D": "DE", "A": "AT", "CH": "CH", "F": "FR", "NL": "NL", "B": "BE", "I": "IT", "E": "ES",
                    "L": "LU", "DK": "DK", "S": "SE", "N": "NO", "FI": "FI", "PL": "PL", "CZ": "CZ"}  # fmt: skip
-_NUMBER_GOES_ON = re.compile(r"-\d|[./](?!\s|$)")  # "2020-11", "12.50", "2020/11"
-_LETTER_PREFIX = re.compile(r"\b([A-Z]{1,2})-$")
+_NUMBER_GOES_ON = lazy_re(r"-\d|[./](?!\s|$)")  # "2020-11", "12.50", "2020/11"
+_LETTER_PREFIX = lazy_re(r"\b([A-Z]{1,2})-$")
 
 _STREET_WORDS = (
     r"street|st|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|parkway|pkwy|"
@@ -96,13 +97,13 @@ _STREET_WORDS = (
     r"parade|quay|wharf|hill|green|rise|view|market|yard|estate|business park"
 )
 # Streets, searched in the lower-cased text just before a postcode (no re.IGNORECASE: faster).
-_STREET_NUMBER_FIRST = re.compile(
+_STREET_NUMBER_FIRST = lazy_re(
     # 1200 Market Street / 24 Terracon Place / 12 High St. / 12 rue de la Paix / 3 place Bellecour
     rf"\d{{1,6}}[a-z]?(?:[-/]\d{{1,5}}[a-z]?)?(?:\s?(?:bis|ter))?,?\s+"
     rf"(?:(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|cours|place|route)\s"
     rf"|(?:[^\W\d_][\w.'’&-]*\s+){{0,5}}?(?:{_STREET_WORDS})\b\.?)"
 )
-_STREET_WORD_FIRST = re.compile(
+_STREET_WORD_FIRST = lazy_re(
     # Friedrichstraße 12 / Damstraat 5 / Storgatan 3 (the word is extended back to its start)
     r"(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|ring|ufer|chaussee|laan|straat|gracht|"
     r"plein|kade|singel|dijk|vej|gade|gatan|vägen|väg|gränd|katu|tie|kuja|tori)\s*\d{1,5}[a-z]?\b"
@@ -134,14 +135,14 @@ def _street_start(text: str, low: str, lo: int, hi: int) -> int | None:
     return best
 
 
-_PO_BOX = re.compile(
+_PO_BOX = lazy_re(
     r"\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|GPO\s+Box|Locked\s+Bag|Private\s+Bag|Postfach|"
     r"Apartado(?:\s+de\s+Correos)?|Casilla(?:\s+de\s+Correos?)?|Case\s+postale|Boîte\s+postale|(?-i:BP|PMB))"
     r"\s*(?:No\.?\s*)?#?\s*\d+",
     re.I,
 )
 _PO_BOX_WORDS = ("box", "postfach", "apartado", "casilla", "postale", " bag ", " bp ", " pmb")
-_HOUSE_NUMBER = re.compile(r"(?<![\w/.-])\d{1,5}[A-Za-z]?,?\s+[^\W\d_]{2,}")
+_HOUSE_NUMBER = lazy_re(r"(?<![\w/.-])\d{1,5}[A-Za-z]?,?\s+[^\W\d_]{2,}")
 _STREET_WINDOW = 110  # characters before a postcode in which the street must start
 _MAX_GAP = 75  # at most this many characters between the end of the street and the postcode
 _MAX_ANCHORS = 300  # postcode-like strings read per page (the first and last half: header and footer)
@@ -179,7 +180,7 @@ def _region_words(before: str) -> list[str]:
     return [" ".join(words[-n:]).lower() for n in (1, 2, 3) if len(words) >= n]
 
 
-_GERMAN_STREET = re.compile(r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer)\s+\d{1,4}\s?[a-z]?\s*,?\s*$", re.I)
+_GERMAN_STREET = lazy_re(r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer)\s+\d{1,4}\s?[a-z]?\s*,?\s*$", re.I)
 _STREETS_BEFORE_FIVE_DIGITS = (
     ("DE", _GERMAN_STREET),
     ("FR", re.compile(r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|quai|impasse|cours|route)\b"

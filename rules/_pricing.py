@@ -44,6 +44,8 @@ from typing import Any
 
 from price_parser import Price
 
+from pharmcheck.lazyre import lazy_re
+
 
 # Approximate value in USD of one unit of each currency (fixed; 2023-2024 rates, rounded). Good enough
 # for a floor check whose thresholds sit a factor of 4 to 20 below the reference.
@@ -86,12 +88,12 @@ _NOT_OFFER_WORDS = frozenset(
 # ... or that it is an old price ("was $99", "list price: $99", "compare at $99").
 _OLD_WORDS = frozenset("was rrp retail regular list old market reg usual msrp before instead".split())
 _FILLER_WORDS = frozenset("of up to just only the a an is".split())
-_NOT_OFFER_AFTER = re.compile(r"\s?(?:off|shipping|delivery|postage|discount|savings?)\b")
+_NOT_OFFER_AFTER = lazy_re(r"\s?(?:off|shipping|delivery|postage|discount|savings?)\b")
 _STRIP = ":;,.-–—|()[]*!"
-_PER_UNIT_AFTER = re.compile(rf"\s?(?:(?:/\s?|per\s|a\s|for\s(?:one|each|1)\s)(?:{_UNIT_WORDS})\b|each\b|ea\b)")
-_BONUS_QTY_AFTER = re.compile(r"\s?(?:free|bonus|extra|gratis|for free)\b")
+_PER_UNIT_AFTER = lazy_re(rf"\s?(?:(?:/\s?|per\s|a\s|for\s(?:one|each|1)\s)(?:{_UNIT_WORDS})\b|each\b|ea\b)")
+_BONUS_QTY_AFTER = lazy_re(r"\s?(?:free|bonus|extra|gratis|for free)\b")
 _BONUS_QTY_BEFORE = ("+", "plus", "bonus", "free", "extra", "get")
-_VARIANT_AFTER = re.compile(
+_VARIANT_AFTER = lazy_re(
     r"\s(?:professional|super active|super|soft|oral jelly|jelly|gold|black|extra dosage|plus|sublingual|chewable|"
     r"strips?|effervescent|flavou?red|xl|force)\b"
 )
@@ -110,8 +112,8 @@ _SYMBOL_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
 _MASS_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "µg": 0.001}
 
 # A column heading that says the prices below it are per unit: "Per pill", "From (per pill)", "Price/pill".
-_PER_UNIT_HEADER_HINT = re.compile(rf"(?:per\s?|/\s?)(?:{_UNIT_WORDS})\b|(?:unit|pill)\sprice")
-_PER_UNIT_HEADER = re.compile(
+_PER_UNIT_HEADER_HINT = lazy_re(rf"(?:per\s?|/\s?)(?:{_UNIT_WORDS})\b|(?:unit|pill)\sprice")
+_PER_UNIT_HEADER = lazy_re(
     rf"(?:(?:price|from|cost)\s?)?\(?(?:price\s?)?(?:per\s?|/\s?)(?:{_UNIT_WORDS})\)?:?|(?:unit|pill)\sprice:?"
 )
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from pharmcheck.findings import Evidence
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Page, same_site
 
 _LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
@@ -123,7 +124,7 @@ _ABBREVIATIONS = {"no", "nr", "st", "dr", "ph", "pharm", "inc", "ltd", "co", "vs
                   "e.g", "i.e", "u.s", "u.k", "reg", "lic", "tel", "ave", "approx", "dept", "mt", "ft"}  # fmt: skip
 
 
-_MARK = re.compile(r"[.!?] ")
+_MARK = lazy_re(r"[.!?] ")
 _MARKS: "weakref.WeakKeyDictionary[Page, list[int]]" = weakref.WeakKeyDictionary()
 
 
@@ -146,7 +147,7 @@ def _sentence_end(text: str, i: int) -> bool:
     return not (word in _ABBREVIATIONS or len(word) == 1 or "." in word)
 
 
-_LABEL_END = re.compile(
+_LABEL_END = lazy_re(
     r"(?:[:#\-–]|\bno\.?|\bnumber|\blicen[cs]e|\bregistration|\bpharmacist|\bcharge|\bgphc|\bnabp|\bdea|\bnpi|"
     r"\bncpdp|\bid)\s*$"
 )

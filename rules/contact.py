@@ -61,6 +61,7 @@ from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 from pharmcheck.findings import FAIL, NOT_APPLICABLE, PASS, WARN, Finding
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Page, Site, registered_domain
 
 from ._text import (
@@ -102,7 +103,7 @@ OUTCOMES = {
 # ----------------------------------------------------------------------------------------------
 # E-mail, forms, contact pages
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+_EMAIL = lazy_re(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 _MAX_AT_SIGNS = 100  # "@" read per page (the first and last half)
@@ -111,17 +112,17 @@ _NOT_EMAIL_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js", "ico
 _WEBMAIL_NAMES = {"gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "msn", "aol", "mail",
                   "yandex", "protonmail", "proton", "qq", "163", "126", "icloud", "me", "gmx", "rediffmail",
                   "inbox", "rambler", "web"}  # fmt: skip
-_CF_CODE = re.compile(rb"""["']?([0-9a-fA-F]{4,200})""")
+_CF_CODE = lazy_re(rb"""["']?([0-9a-fA-F]{4,200})""")
 # "Contact lenses" is a product, not a contact page.
-_CONTACT_LINK_TEXT = re.compile(
+_CONTACT_LINK_TEXT = lazy_re(
     r"\bcontact(?!\s*lens)(?:\s+us)?\b|\bget\s+in\s+touch\b|\bkontakt\b|\bcontacto\b|\bcontactez\b|"
     r"\bnous\s+contacter\b|\bcontatti\b|\bcontattaci\b",
     re.I,
 )
 _CONTACT_WORDS = ("contact", "kontakt", "touch", "contatt")
-_CONTACT_URL = re.compile(r"contact(?![-_ ]?lens)|kontakt|contatti|get-in-touch", re.I)
-_CONTACTISH = re.compile(r"contact|enquir|inquir|message|feedback|support|question|kontakt|contacto|ask", re.I)
-_MESSAGE_FIELD = re.compile(r"message|enquiry|inquiry|question|subject|comments?|body|details|msg", re.I)
+_CONTACT_URL = lazy_re(r"contact(?![-_ ]?lens)|kontakt|contatti|get-in-touch", re.I)
+_CONTACTISH = lazy_re(r"contact|enquir|inquir|message|feedback|support|question|kontakt|contacto|ask", re.I)
+_MESSAGE_FIELD = lazy_re(r"message|enquiry|inquiry|question|subject|comments?|body|details|msg", re.I)
 
 
 def _is_webmail(domain: str) -> bool:

@@ -89,6 +89,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
 from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, WARN, Evidence, Finding
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.rules._drugs import (
     _WARNING_AFTER,
     _WARNING_BEFORE,
@@ -145,9 +146,9 @@ _PLACE_LIST = (
     rf"{_PLACE}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)(?:(?:to|into|in)\s+)?"
     rf"(?:{_PLACE}|other\s+countries))*"
 )
-_PLACE_RX = re.compile(rf"(?<![a-z]){_PLACE}")
+_PLACE_RX = lazy_re(rf"(?<![a-z]){_PLACE}")
 _NAT = rf"(?:{_alternation(_NATIONALITY)})(?![a-z])"
-_NAT_RX = re.compile(rf"(?<![a-z]){_NAT}")
+_NAT_RX = lazy_re(rf"(?<![a-z]){_NAT}")
 
 _SHIP = r"(?:ship|deliver|dispatch|send|sent|mail)(?:s|es|ed|ing|ping|ped|ies|y|ments?)?"
 _WORDS = r"(?:[a-z'’]+\s+|\d+\s+)"  # a word and its space, inside a phrase
@@ -292,13 +293,13 @@ _SOURCED = (
        r"(?:re-?writ(?:e|es|ing|ten)|co-?sign(?:s|ed|ing)?|counter-?sign(?:s|ed|ing)?)\s+(?:\w+\s+){0,3}?"
        r"prescriptions?"),
 )  # fmt: skip
-_RX_NEGATION = re.compile(
+_RX_NEGATION = lazy_re(
     r"(?:not\s+(?:be\s+)?(?:permitted|allowed|able|authori[sz]ed|licen[cs]ed)\s+to|unable\s+to|cannot|can\s*not|"
     r"can['’]t|may\s+not|must\s+not)\s+(?:legally\s+)?$"
 )
 # What makes "we cannot fill US prescriptions" a cross-border model and not a refusal: a prescriber of the
 # pharmacy's own country steps in.
-_RX_CUE = re.compile(
+_RX_CUE = lazy_re(
     r"co-?sign|counter-?sign|re-?writ|re-?issu|patient[- ](?:physician|doctor|prescriber)\s+relationship|"
     r"(?:physician|doctor|prescriber)s?\s+(?:licensed|licenced|registered)\s+in\s"
 )
@@ -335,8 +336,8 @@ _TAKEN_BACK = re.compile(
     r"(?:ship|deliver|send|dispatch|post|available|offer|serve|sell|accept)"
 )
 # A negation inside the phrase itself: "we never ship from abroad", "customers not in the US".
-_NEGATED_INSIDE = re.compile(r"\b(?:not|never|no\s+longer)\b|n['’]t\b")
-_NO_BEFORE = re.compile(r"(?:\bno|\bwithout|\bnot)\s+(?:\w+\s+)?$")
+_NEGATED_INSIDE = lazy_re(r"\b(?:not|never|no\s+longer)\b|n['’]t\b")
+_NO_BEFORE = lazy_re(r"(?:\bno|\bwithout|\bnot)\s+(?:\w+\s+)?$")
 
 # ----------------------------------------------------------------------------------------------
 # Currencies
@@ -357,16 +358,16 @@ _CURRENCY_NAMES = {"USD": "US dollars", "CAD": "Canadian dollars", "AUD": "Austr
 _DOLLAR_PREFIX = {"u.s.": "USD", "us": "USD", "cdn": "CAD", "ca": "CAD", "au": "AUD", "nz": "NZD", "hk": "HKD",
                   "mx": "MXN", "c": "CAD", "a": "AUD", "s": "SGD", "usd": "USD", "cad": "CAD", "aud": "AUD",
                   "nzd": "NZD", "sgd": "SGD", "hkd": "HKD"}  # fmt: skip
-_PREFIX_BEFORE = re.compile(r"(?<![a-z.])(u\.s\.|usd|us|cdn|cad|ca|aud|au|nzd|nz|hkd|hk|sgd|mx|c|a|s)\Z"
+_PREFIX_BEFORE = lazy_re(r"(?<![a-z.])(u\.s\.|usd|us|cdn|cad|ca|aud|au|nzd|nz|hkd|hk|sgd|mx|c|a|s)\Z"
                             r"|(?<![a-z.])(u\.s\.|usd|us|cdn|cad|aud|au|nzd|nz|hkd|hk|sgd|mx)\s\Z")
 _CODES = {"usd": "USD", "cad": "CAD", "aud": "AUD", "nzd": "NZD", "gbp": "GBP", "eur": "EUR", "inr": "INR",
           "sgd": "SGD", "hkd": "HKD", "chf": "CHF"}  # fmt: skip
 _SYMBOLS = {"£": "GBP", "€": "EUR", "₹": "INR"}
-_AMOUNT = re.compile(r"\s?\d")
-_NUMBER = re.compile(r"\s?\d[\d,.]*")
-_CODE_AFTER = re.compile(r"\s?(usd|cad|aud|nzd|sgd|hkd)(?![a-z])")
-_DIGIT_BEFORE = re.compile(r"\d\s?$")
-_DIGIT_AFTER = re.compile(r"\s?[$£€]?\s?\d")
+_AMOUNT = lazy_re(r"\s?\d")
+_NUMBER = lazy_re(r"\s?\d[\d,.]*")
+_CODE_AFTER = lazy_re(r"\s?(usd|cad|aud|nzd|sgd|hkd)(?![a-z])")
+_DIGIT_BEFORE = lazy_re(r"\d\s?$")
+_DIGIT_AFTER = lazy_re(r"\s?[$£€]?\s?\d")
 _STATEMENT = Phrase(
     r"(?:prices?|amounts?|costs?|charges?|totals?|payments?|billed|charged|quoted|shown|listed|displayed|priced|paid)\s+"
     r"(?:\w+\s+){0,4}?in\s+(?P<cur>(?:us|u\.s\.|american|canadian|australian|new\s+zealand|singapore|hong\s+kong)\s+"

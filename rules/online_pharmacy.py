@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from pharmcheck.findings import INFO, NOT_APPLICABLE, WARN, Evidence, Finding
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Page, Site, same_site
 
 from pharmcheck import facts
@@ -92,7 +93,7 @@ _SERVICE = Phrase(
     first="rptusmhwfoe",
     words=("refill", "transfer", "upload", "prescri", "rx", "mail", "pharmac", "rezept", "ordonnance", "fill"),
 )
-_SERVICE_FORM = re.compile(r"(?<![a-z])rx|rx(?![a-z])|refill|prescription|rezept|ordonnance", re.I)
+_SERVICE_FORM = lazy_re(r"(?<![a-z])rx|rx(?![a-z])|refill|prescription|rezept|ordonnance", re.I)
 
 _PHARMACY_WORD = (
     r"(?:pharmacy|pharmacies|pharmacie|drugstore|drug\s+store|chemists?|apotheke|apotheek|farmacia|farmacie|"
@@ -106,9 +107,9 @@ _SELF_TEXT = Phrase(
     first="waon",
     words=("pharm", "drugstore", "drug store", "chemist", "apothe", "farmac", "apotek", "apteka", "dispensary"),
 )
-_TITLE_PHARMACY = re.compile(r"\b" + _PHARMACY_WORD + r"\b")
+_TITLE_PHARMACY = lazy_re(r"\b" + _PHARMACY_WORD + r"\b")
 # Titles of articles, guides and locators name pharmacies without being one.
-_ARTICLE_TITLE = re.compile(
+_ARTICLE_TITLE = lazy_re(
     r"\?|\b(?:how|what|why|when|where|which|tips|guide|reviews?|best|top\s+\d+|vs|versus|safe(?:ly|ty)?|news|"
     r"blog|articles?|warnings?|beware|scams?|fakes?|rogue|counterfeit|dangers?|avoid|list\s+of|compare|"
     r"comparison|locator|near\s+me|find\s+a|jobs?|careers?|school|college|university|association|society|"
@@ -122,8 +123,8 @@ _LICENCE_NUMBER = Phrase(
     words=("licen", "registration", "reg.", "permit", "gphc"),
     reach=60,
 )
-_LICENCE_WHO = re.compile(r"pharma|gphc|chemist|apothe|drug|dispens")
-_LICENCE_NOT = re.compile(r"\b(?:company|companies\s+house|vat|business|trade|charity|tax|ein)\b")
+_LICENCE_WHO = lazy_re(r"pharma|gphc|chemist|apothe|drug|dispens")
+_LICENCE_NOT = lazy_re(r"\b(?:company|companies\s+house|vat|business|trade|charity|tax|ein)\b")
 _LICENSED_BY = Phrase(
     r"(?:licen[cs]ed|registered|accredited)\s+(?:[a-z.,'-]+\s+){0,10}?(?:by|with)\s+the\s+(?:[a-z.'-]+\s+){0,5}?"
     r"(?:board|college|council|department|ministry|society)\s+of\s+pharma[a-z]*"

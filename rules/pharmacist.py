@@ -60,6 +60,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from pharmcheck.findings import FAIL, NOT_APPLICABLE, PASS, WARN, Finding
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Page, Site
 
 from ._text import EvidenceBag, Hit, clean_quote, items_containing, lower_text, scan_passages
@@ -88,7 +89,7 @@ _PHARMACIST_WORDS = ("pharmacist", "pharmd", "pharm.d", " rph", "r.ph", "mpharm"
                      "pharmacy manager")  # fmt: skip
 _ADJ = (r"(?:(?:licensed|registered|qualified|certified|friendly|experienced|expert|on-?call|in-?house|"
         r"dedicated|clinical|canadian|american|british|uk|us|u\.s\.|own|team\s+of)\s+){0,2}")  # fmt: skip
-_OFFER = re.compile(  # (lower)
+_OFFER = lazy_re(  # (lower)
     r"\b(?:ask|talk\s+(?:to|with)|speak\s+(?:to|with)|chat\s+(?:to|with)|call|phone|e-?mail|message|text|"
     r"contact|consult(?:\s+with)?|reach|connect\s+with|questions?\s+(?:for|to)|advice\s+from|"
     r"consultations?\s+with|access\s+to)\s+(?:a|an|our|one\s+of\s+our|the|us\s+and\s+our)\s+"
@@ -101,17 +102,17 @@ _OFFER = re.compile(  # (lower)
     r"(?:available|on\s+hand|on\s+call|here\s+to|ready\s+to|happy\s+to|standing\s+by|reachable|just\s+a)"
     r"|\bour\s+" + _ADJ + r"pharmacists?\s+(?:will\s+|can\s+)?(?:answer|are\s+happy|call\s+you|get\s+back)"
 )
-_NAMED = re.compile(  # case matters: a name is capitalised
+_NAMED = lazy_re(  # case matters: a name is capitalised
     r"\b[A-Z][A-Za-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][A-Za-z'’-]+){1,2},?\s+"
     r"(?:Pharm\.?\s?D\b\.?|RPh\b|R\.Ph\b\.?|MPharm\b|BPharm\b|B\.\s?Pharm\b|B\.?\s?Sc\.?\s?Pharm\b|MRPharmS\b|FRPharmS\b)"
 )
-_ROLE = re.compile(  # (lower) the responsible pharmacist's title, then maybe a name (checked on the real text)
+_ROLE = lazy_re(  # (lower) the responsible pharmacist's title, then maybe a name (checked on the real text)
     r"\b(?:pharmacist[\s-]in[\s-]charge|superintendent\s+pharmacist|responsible\s+pharmacist|"
     r"supervising\s+pharmacist|managing\s+pharmacist|head\s+pharmacist|chief\s+pharmacist|"
     r"registered\s+pharmacist|pharmacy\s+manager)\b(?:\s*(?:[:\-–,(]|is)\s*)?"
 )
 _PERSON = re.compile(r"\s*([A-Z][A-Za-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][A-Za-z'’-]+){1,2})")  # case matters
-_GENERIC = re.compile(  # (lower)
+_GENERIC = lazy_re(  # (lower)
     r"\b(?:your|a|the)\s+(?:doctor|physician|gp|health\s*care\s+(?:provider|professional|practitioner)|"
     r"prescriber|medical\s+professional|dentist|nurse)(?:\s*,\s*\w+)?\s*(?:,|or|and|and/or|/)\s*"
     r"(?:your\s+|a\s+|the\s+)?pharmacists?\b"
@@ -119,19 +120,19 @@ _GENERIC = re.compile(  # (lower)
     r"|\bpharmacists?\s+(?:or|and|and/or|/)\s+(?:your\s+|a\s+)?(?:doctor|physician|gp|health\s*care)"
 )
 # "...before use", "...if you are pregnant": the sentence is label advice, not an offer.
-_ADVICE_CONTEXT = re.compile(  # (lower)
+_ADVICE_CONTEXT = lazy_re(  # (lower)
     r"\bbefore\s+(?:use|using|taking|starting|you\s+(?:take|use|start|buy)|beginning|consuming)|"
     r"\bif\s+you\s+(?:are|have|take|experience|notice|develop|become)|\bpregnan|\bbreast-?feeding|\bnursing\b|"
     r"\bside\s+effects?\b|\bmedical\s+condition|\bunder\s+(?:the\s+age\s+of\s+)?18\b|\bprior\s+to\b|"
     r"\bdo\s+not\s+(?:use|take|exceed)|\bkeep\s+out\s+of\s+reach|\bfor\s+advice\b|\bwhether\s+(?:this|it)\b"
 )
 # ... unless the same sentence offers a real way to reach the pharmacist.
-_REACHABLE = re.compile(  # (lower)
+_REACHABLE = lazy_re(  # (lower)
     r"\b(?:available|24/7|24\s*hours|24\s*x\s*7|free\s+of\s+charge|for\s+free|free|chat|call\s+us|call|"
     r"e-?mail\s+us|phone|hotline|click|online|today|now|open|mon(?:day)?|toll-?free|our\s+pharmacists?)\b"
     r"|\d{3}[-.\s]\d{4}"
 )
-_OFFER_LINK_URL = re.compile(  # (lower)
+_OFFER_LINK_URL = lazy_re(  # (lower)
     r"ask[-_]?(?:a|our|the)?[-_]?pharmacist|e?mail[-_]?(?:a|our)?[-_]?pharmacist|pharmacist[-_]?(?:chat|consult|"
     r"contact|hotline|line|questions?)|talk[-_]?to[-_]?(?:a|our)?[-_]?pharmacist|contact[-_]?(?:a|our)?[-_]?pharmacist"
 )
@@ -196,7 +197,7 @@ _SEAL_WORDS = ("cipa", "pcab", "vipps", "legitscript", "common logo", "health ca
 _LICENCE_WORDS = _NUMBER_WORDS + _SEAL_WORDS
 
 _NUMBER = r"(?P<num>(?:[a-z]{1,5}[-\s]?)?\d[\da-z]*(?:[-/.]\d[\da-z]*){0,3})"
-_LICENCE_NUMBER = re.compile(  # (lower)
+_LICENCE_NUMBER = lazy_re(  # (lower)
     r"(?P<kind>licen[cs]e|permit|registration|reg\.|accreditation|certificate|premises)\s*"
     r"(?:no\.?|num(?:ber)?\.?|#|id|code|number\s*#|:)\s*[:.#]?\s*(?:is\s+)?" + _NUMBER + r"(?![\w-])"
     r"|\b(?P<body>gphc|general\s+pharmaceutical\s+council|psni|pharmaceutical\s+society\s+of\s+(?:northern\s+)?ireland|"
@@ -204,32 +205,32 @@ _LICENCE_NUMBER = re.compile(  # (lower)
     r"number|no\.?|#|:|-|is|with)){0,4}\s*[:#]?\s*(?P<num2>[a-z]{0,2}\d{4,10})(?![\w-])"
 )
 # The number must be a pharmacy's: a pharmacy word near it, and not a company or tax number.
-_PHARMACY_CUE = re.compile(r"pharmac|gphc|nabp|dea\b|npi\b|ncpdp|psni|board|college|drug|dispens|chemist")  # (lower)
-_NOT_PHARMACY = re.compile(  # (lower)
+_PHARMACY_CUE = lazy_re(r"pharmac|gphc|nabp|dea\b|npi\b|ncpdp|psni|board|college|drug|dispens|chemist")  # (lower)
+_NOT_PHARMACY = lazy_re(  # (lower)
     r"\b(?:company|companies\s+house|vat|tax|ein|trade\s+register|registered\s+(?:in|office)|business\s+licen[cs]e|"
     r"chamber\s+of\s+commerce|kvk|charity|trademark|abn|acn|gst)\b"
 )
-_AUTHORITY = re.compile(  # case matters: run only where a number was found
+_AUTHORITY = lazy_re(  # case matters: run only where a number was found
     r"(?:[A-Z][a-z]+\s+){0,3}State\s+Board\s+of\s+Pharmacy|(?:[A-Z][a-z]+\s+){0,3}Board\s+of\s+Pharmacy|"
     r"(?:Ontario\s+)?College\s+of\s+Pharmacists(?:\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?|"
     r"College\s+of\s+Pharmacy\s+of\s+[A-Z][a-z]+|General\s+Pharmaceutical\s+Council|\bGPhC\b|\bPSNI\b|"
     r"Pharmaceutical\s+Society\s+of\s+(?:Northern\s+)?Ireland|\bNABP\b|\bDEA\b|Drug\s+Enforcement\s+Administration|"
     r"Health\s+Canada|\bMHRA\b|Care\s+Quality\s+Commission|\bCQC\b|\bCPhM\b|National\s+Association\s+of\s+Boards\s+of\s+Pharmacy"
 )
-_SEAL = re.compile(  # (lower)
+_SEAL = lazy_re(  # (lower)
     r"\b(?:cipa|canadian\s+international\s+pharmacy\s+association|pcab|nabp|vipps|"
     r"verified\s+internet\s+pharmacy\s+practice\s+sites?|digital\s+pharmacy\s+accreditation|safe\.pharmacy|"
     r"legitscript|(?:eu\s+)?common\s+logo|health\s+canada|mipa|manitoba\s+international\s+pharmacists\s+association|"
     r"pharmacychecker|cphm|gphc|general\s+pharmaceutical\s+council|mhra|board\s+of\s+pharmacy|"
     r"college\s+of\s+pharmacists)\b"
 )
-_NAME_BEFORE = re.compile(r"(?:[A-Z][a-z]+\s+){1,3}$")  # "Ohio State " before "Board of Pharmacy"
+_NAME_BEFORE = lazy_re(r"(?:[A-Z][a-z]+\s+){1,3}$")  # "Ohio State " before "Board of Pharmacy"
 _NAME_AFTER = re.compile(r"\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?")  # " of Manitoba" after "College of Pharmacists"
-_SEAL_IMAGE = re.compile(  # (lower)
+_SEAL_IMAGE = lazy_re(  # (lower)
     r"cipa|pcab|nabp|vipps|legitscript|mhra|gphc|eu[-_ ]?(?:common[-_ ]?)?logo|common[-_ ]logo|safe[-_.]?pharmacy|"
     r"dot[-_]?pharmacy|pharmacychecker|mipa|accredit|(?:pharmacy|gphc|registration)[-_ ]?(?:seal|badge|logo)"
 )
-_SEAL_HOSTS = re.compile(  # (lower)
+_SEAL_HOSTS = lazy_re(  # (lower)
     r"(?:^|\.)(?:nabp\.pharmacy|safe\.pharmacy|nabp\.net|openbadges\.me|legitscript\.com|cipa\.com|"
     r"pharmacyregulation\.org|pharmacychecker\.com|psni\.org\.uk|ocpinfo\.com|cphm\.ca|napra\.ca|"
     r"cqc\.org\.uk|mhra\.gov\.uk|pcab\.org|achc\.org)$"
@@ -241,7 +242,7 @@ _SEAL_IMAGE_WORDS = ("cipa", "pcab", "nabp", "vipps", "legitscript", "mhra", "gp
                      "badge", "common", "eu-logo", "eu_logo", "eulogo", "eu logo", "safe.pharmacy", "safe-pharmacy",
                      "safe_pharmacy", "safepharmacy", "pharmacychecker", "dot-pharmacy", "dot_pharmacy", "dotpharmacy",
                      "pharmacy-logo", "pharmacy_logo", "pharmacy logo", "registration")  # fmt: skip
-_CLAIM = re.compile(  # (lower)
+_CLAIM = lazy_re(  # (lower)
     r"\b(?:(?:fully|properly|state|government|provincially)[\s-])?(?:licen[cs]ed|registered|accredited|certified|"
     r"regulated|approved)\s+(?:(?:online|internet|canadian|us|u\.s\.|uk|british|american|international|retail|"
     r"mail[\s-]order|community|and\s+\w+)\s+)*(?:pharmac(?:y|ies)|drug\s?stores?|chemists?|dispensar(?:y|ies))\b"
@@ -249,7 +250,7 @@ _CLAIM = re.compile(  # (lower)
     r"|\b(?:licen[cs]ed|registered|regulated|accredited)\s+(?:by|with|in)\s+(?:the\s+)?(?:[\w.]+\s+){0,6}?"
     r"(?:board|college|council|gphc|mhra|authority|ministry|province|state\b|nabp|cipa|health\s+canada)"
 )
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|isn['’]t|aren['’]t|without)\b(?:\s+\w+){0,2}\s*$")  # (lower)
+_NEGATION = lazy_re(r"\b(?:not|no|never|neither|nor|isn['’]t|aren['’]t|without)\b(?:\s+\w+){0,2}\s*$")  # (lower)
 
 
 def _seal_name(text: str, start: int, end: int) -> str:

@@ -77,6 +77,7 @@ from urllib.parse import unquote
 
 from pharmcheck.findings import FAIL, NOT_APPLICABLE, PASS, Evidence, Finding
 from pharmcheck import facts as site_facts
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.rules import _drugs, _lexicon, _medicines
 from pharmcheck.rules._drugs import CLAIM, QUESTION, REFUSAL, Phrase, scan
 from pharmcheck.site import Page, Site
@@ -128,16 +129,16 @@ _RED = Phrase(
     words=("prescri", "rx", "script", "doctor", "physician", "gp", "waiting room"),
 )
 _RED_WORDS = _RED.words
-_RED_WORD = re.compile("|".join(re.escape(w) for w in _RED_WORDS))
+_RED_WORD = lazy_re("|".join(re.escape(w) for w in _RED_WORDS))
 
 # "Without a prescription" said of products that need none.
-_BENIGN = re.compile(
+_BENIGN = lazy_re(
     r"\b(?:over[- ]the[- ]counter|otc|non-?prescription|vitamins?|supplements?|herbal|natural|cosmetics?|"
     r"skin\s?care|beauty|toiletries|first[- ]aid|pharmacy\s+medicines?|gsl|general\s+sale|pets?|vet(?:erinary)?|"
     r"contact\s+lens(?:es)?|reading\s+glasses|pregnancy\s+tests?|condoms?|baby|rezeptfrei\w*|sin\s+receta\s+médica)\b"
 )
 # A red flag that offers a doctor instead is a consultation: "No prescription? Our doctors can issue one".
-_DOCTOR_INSTEAD = re.compile(
+_DOCTOR_INSTEAD = lazy_re(
     r"\b(?:our|online|licensed|registered|partner|in-house|independent)\s+(?:[a-z-]+\s+){0,2}?(?:doctors?|physicians?|"
     r"prescribers?|clinicians?|gps?|medical\s+team)\b|\b(?:doctors?|physicians?|gps?)\s+online\b|"
     r"\b(?:consultation|questionnaire|assessment|prescribe|issues?\s+(?:a|an|your|the)\s+(?:new\s+)?prescription|"
@@ -206,8 +207,8 @@ _CONSULT = Phrase(
            "gp", "medical team", "issued", "written", "provided", "included", "approved", "free", "in-person",
            "in person"),
 )
-_DOCTORISH = re.compile(r"\b(?:doctors?|physicians?|prescribers?|gps?|clinicians?|nurse\s+prescribers?|medical\s+team)\b")
-_PHARMACIST = re.compile(r"\bpharmacists?\b")
+_DOCTORISH = lazy_re(r"\b(?:doctors?|physicians?|prescribers?|gps?|clinicians?|nurse\s+prescribers?|medical\s+team)\b")
+_PHARMACIST = lazy_re(r"\bpharmacists?\b")
 
 # Regulated UK/EU online-doctor services (and LegitScript, which certifies US telehealth).
 _REGULATOR = Phrase(
@@ -226,10 +227,10 @@ _REGISTER_HOSTS = frozenset((
     "healthcareimprovementscotland.org", "hiw.org.uk", "dimdi.de", "bfarm.de", "aemps.gob.es", "ansm.sante.fr",
     "ordre.pharmacien.fr", "salute.gov.it", "cbg-meb.nl", "legitscript.com",
 ))
-_REGISTER_WORD = re.compile("|".join(re.escape(h.split(".")[0]) for h in _REGISTER_HOSTS))
-_REGISTER_IMAGE = re.compile(r"gphc|cqc|mhra|eu[-_ ]?logo|common[-_ ]?logo|legitscript|registered[-_ ]pharmacy")
+_REGISTER_WORD = lazy_re("|".join(re.escape(h.split(".")[0]) for h in _REGISTER_HOSTS))
+_REGISTER_IMAGE = lazy_re(r"gphc|cqc|mhra|eu[-_ ]?logo|common[-_ ]?logo|legitscript|registered[-_ ]pharmacy")
 
-_URL_WORDS = re.compile(r"[\-_/+.=?&%]+")
+_URL_WORDS = lazy_re(r"[\-_/+.=?&%]+")
 _LIMIT = 8  # evidence items per finding
 _NEAR = 50  # characters between a red flag and the drug it names
 # Red-flag phrases read per page, warnings included. A page that repeats "without a prescription" more

@@ -74,6 +74,7 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, PASS, WARN, Evidence, Finding
+from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Site
 
 from ._pricing import MAX_OFFERS_PER_PAGE, USD_PER_UNIT, Offer, PageOffers, Reference, extract_offers, load_reference
@@ -108,7 +109,7 @@ LADDER_TOLERANCE = 0.02  # a tier may cost 2 % more per pill than the smaller on
 MAX_EVIDENCE = 5
 MAX_FACT_OFFERS = 10  # the flagged offers first: a reader needs the worst few and the counts, not every row
 
-_BONUS_RX = re.compile(
+_BONUS_RX = lazy_re(
     r"(?:free|bonus|extra|complimentary|gift)\s(?:[a-z]+\s)?(?:pills?|tablets?|capsules?|samples?)\b"
     # ... but a free pill box is not a free pill
     r"(?!\s?(?:organi[sz]ers?|box(?:es)?|cases?|reminders?|cutters?|splitters?|dispensers?|identifier|counter))"
@@ -120,11 +121,11 @@ _FREE_OF = frozenset(
     "sugar gluten lactose dye alcohol latex preservative fat salt gelatin dairy nut allergen "
     "sodium caffeine bpa".split()
 )
-_DISCOUNT_RX = re.compile(
+_DISCOUNT_RX = lazy_re(
     r"(\d{2,3})\s?%\s?(?:off|discount|savings?|cheaper|less)\b"
     r"|(?:save|saving|discount|discounts|savings)\s(?:of\s)?(?:up\sto\s)?(\d{2,3})\s?%"
 )
-_CHEAPEST_RX = re.compile(
+_CHEAPEST_RX = lazy_re(
     r"cheapest(?!\s(?:shipping|delivery|postage|option|way\sto\sship))"
     r"|lowest\sprices?\s(?:guaranteed|online|on\sthe\s(?:web|net|internet)|anywhere|in\sthe\sworld)"
     r"|(?:guaranteed|guarantee)\s(?:the\s)?lowest\sprices?"
@@ -144,11 +145,11 @@ _CHEAPEST_KEYWORDS = (
 )
 # A phrase inside a warning is not a claim: "Beware of sites offering the cheapest prices". ("Never pay
 # full price again!" is a sales pitch, so "never" and "don't" are not warning words.)
-_WARNING_RX = re.compile(
+_WARNING_RX = lazy_re(
     r"\b(?:beware|wary|avoid|warning|scams?|counterfeits?|fakes?|too good to be true|be careful|suspicious)\b"
 )
 # A price quoted in a warning is not an offer: "Beware: fake Viagra is sold for $1 a pill."
-_PRICE_WARNING_RX = re.compile(
+_PRICE_WARNING_RX = lazy_re(
     r"\b(?:beware|counterfeits?|fakes?|scams?|fraud|fraudulent|illegal|illegally|warning|dangerous|be careful|"
     r"wary|too good to be true)\b"
 )
