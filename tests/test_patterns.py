@@ -52,6 +52,8 @@ def _walk(value: Any, name: str, seen: set[int], depth: int = 0) -> Iterator[tup
     seen.add(id(value))
     if isinstance(value, re.Pattern):
         yield name, value
+    elif type(value).__name__ == "LazyPattern":  # pharmcheck/lazyre.py: compiled on first use, here
+        yield name, value.rx
     elif isinstance(value, (tuple, list, set, frozenset)):
         for i, item in enumerate(value):
             yield from _walk(item, f"{name}[{i}]", seen, depth + 1)
