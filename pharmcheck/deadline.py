@@ -64,7 +64,15 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     try:
         yield
     finally:
-        active = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        # An alarm may arrive in this very block: until `active` is False, the one it raises is caught
+        # here and the tidying starts again; after, the handler does nothing. Never back to SIGALRM's
+        # default action, which ends the process: a late alarm is then ignored.
+        while True:
+            try:
+                active = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except AnalysisTimeout:
+                continue
+        signal.signal(signal.SIGALRM, previous if callable(previous) else signal.SIG_IGN)
         sys.unraisablehook = previous_hook

@@ -69,6 +69,9 @@ class FetchError(Exception):
     """A request failed; ``kind`` is a stable code for reports and summaries."""
 
     def __init__(self, kind: str, message: str):
+        from .textsafe import one_line
+
+        message = one_line(message)  # it may quote a list's line, a header or a URL: nothing raw reaches a terminal
         super().__init__(message)
         self.kind = kind
         self.message = message

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SKIPPED_TAGS = frozenset(("script", "style", "noscript", "template", "svg", "iframe", "object"))
 # Control characters (ESC starts a terminal escape: "\x1b[2J" clears the screen) and bidirectional overrides
 # (they reorder what a reader sees) are written by the people judged: they never reach a rule or a report.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from .textsafe import CONTROL  # noqa: E402
 _PAYMENT = re.compile(r"cc-?(number|csc|exp)|card.?(num|no\b)|cardnumber|cvv|cvc|security.?code|expir", re.I)
 _ROLE_OF_TAG = {
     "tr": "row", "td": "cell", "th": "cell", "li": "item", "dt": "item", "dd": "item", "article": "box",

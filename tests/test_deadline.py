@@ -189,3 +189,35 @@ def test_an_audit_goes_on_past_a_site_too_slow_to_judge(serve, tmp_path) -> None
     assert [r["audit"]["line"] for r in records] == [1, 2]
     assert records[0]["error"]["kind"] == "analysis-timeout"
     assert records[1]["verdict"]["code"] == "likely-rogue"
+
+
+def test_an_alarm_as_the_limit_ends_is_never_fatal() -> None:
+    # Limits that end just as their alarm is due, many times: no AnalysisTimeout escapes the tidying, no
+    # alarm is left armed, and none reaches SIGALRM's default action (which would kill the process, -14).
+    code = (
+        "import signal, time\n"
+        "from pharmcheck.deadline import AnalysisTimeout, time_limit\n"
+        "fired = 0\n"
+        "for i in range(400):\n"
+        "    try:\n"
+        "        with time_limit(0.001 + (i % 7) * 0.0002):\n"
+        "            t = time.perf_counter()\n"
+        "            while time.perf_counter() - t < 0.0012:\n"
+        "                pass\n"
+        "    except AnalysisTimeout:\n"
+        "        fired += 1\n"
+        "    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)\n"
+        "time.sleep(0.05)\n"
+        "print('ok', fired)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-500:])
+    assert proc.stdout.startswith("ok") and "Traceback" not in proc.stderr
+
+
+def test_no_control_character_of_an_input_reaches_an_error_message() -> None:
+    from pharmcheck.fetch import FetchError, normalize_url
+
+    with pytest.raises(FetchError) as err:
+        normalize_url("https://sh\x1b[2Jop\r\n.exa\x9bmple:99999/")
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in err.value.message)

@@ -178,7 +178,7 @@ def verbose_report(d: Digest, width: int) -> list[list[Span]]:
 
 # Control characters (C0 but tab and newline, DEL, C1: every escape sequence) and bidi overrides. The reader
 # drops them from a page's text, but not from the addresses a page gives (an image's src quoted as a seal).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from ..textsafe import TERMINAL_CONTROL as _CONTROL  # noqa: E402
 
 
 def layout(report: dict[str, Any], *, width: int = 80, verbose: bool = False) -> list[list[Span]]:
