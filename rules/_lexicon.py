@@ -346,8 +346,19 @@ def _word_rx(word: str, whole: bool) -> re.Pattern[str]:
     return re.compile(re.escape(word) + rf"(?<!\w(?s:.){{{n}}})" + (r"(?!\w)" if whole else ""))
 
 
-def _occurrences(low: str, word: str, whole: bool) -> list[int]:
-    return [m.start() for m in _word_rx(word, whole).finditer(low)]
+_OCCURRENCES: "weakref.WeakKeyDictionary[Page, dict[tuple[str, bool], list[int]]]" = weakref.WeakKeyDictionary()
+
+
+def _occurrences(page: Page, low: str, word: str, whole: bool) -> list[int]:
+    """Where ``word`` starts a word of the page (and ends one, when ``whole``); kept per page: the keys
+    of every language share their first words ("no", "prescription")."""
+    cache = _OCCURRENCES.get(page)
+    if cache is None:
+        cache = _OCCURRENCES[page] = {}
+    found = cache.get((word, whole))
+    if found is None:
+        found = cache[(word, whole)] = [m.start() for m in _word_rx(word, whole).finditer(low)]
+    return found
 
 
 def _starts(page: Page, code: str, key: str) -> list[int] | None:
@@ -362,11 +373,11 @@ def _starts(page: Page, code: str, key: str) -> list[int] | None:
     low = lower(page)
     out: list[int] = []
     for word in words & exact:
-        out.extend(_occurrences(low, word, True))
+        out.extend(_occurrences(page, low, word, True))
     for stem in stems:
         i = bisect.bisect_left(ordered, stem)
         if i < len(ordered) and ordered[i].startswith(stem):
-            out.extend(_occurrences(low, stem, False))
+            out.extend(_occurrences(page, low, stem, False))
     return sorted(set(out))
 
 
