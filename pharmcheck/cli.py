@@ -29,6 +29,9 @@ app = typer.Typer(
 )
 
 
+_OWN_PROCESS = False  # main() run as pharmcheck's own program, not called by a test or a library
+
+
 class Format(str, Enum):
     text = "text"
     json = "json"
@@ -131,6 +134,10 @@ def check(
     if sites:
         report = invalid_input_report(target, several_sites_message(target, sites))
     else:
+        if _OWN_PROCESS:
+            from .engine import settle_for_one_check
+
+            settle_for_one_check()  # rules loaded, then gc.freeze(): this process checks one site and exits
         report = check_sync(target, config)
     invalid = report["error"] is not None and report["error"]["kind"] == "invalid-input"
     to_file = output is not None and str(output) != "-"
@@ -384,6 +391,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     command = get_command(app)
     install(command)  # the parameters read without pydantic (60-80 ms of each start)
     if argv is None:  # pharmcheck's own process (the console script, python -m pharmcheck)
+        global _OWN_PROCESS
+        _OWN_PROCESS = True
         from .reader import import_bs4_for_reading
 
         import_bs4_for_reading()  # bs4 without soupsieve and html5lib, never used (70-110 ms)

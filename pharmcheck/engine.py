@@ -41,6 +41,19 @@ def warm_up() -> None:
     analyze(raw)
 
 
+def settle_for_one_check() -> None:
+    """For a process that checks one site and exits (the command line's own): load the rules and their
+    tables now, then ``gc.freeze()``: the collector's passes during the check then walk the page trees,
+    not the few hundred thousand objects the imports made (40-60 ms of a 300 ms check). Nothing frozen is
+    ever collected, so a library, which may check sites for hours, never calls this."""
+    import gc
+
+    from pharmcheck.rules import load_rules
+
+    load_rules()
+    gc.freeze()
+
+
 def run_rules(site: Site) -> list[dict[str, Any]]:
     from pharmcheck.rules import load_rules
 

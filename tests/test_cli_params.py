@@ -98,3 +98,18 @@ def test_a_bad_value_still_gets_the_one_line_usage_error():
     assert out.returncode == 2
     assert out.stderr == ("pharmcheck: invalid value for '--max-pages': Input should be less than or equal to 100 "
                           "(try 'pharmcheck check -h')\n")
+
+
+def test_only_the_command_lines_own_process_freezes_the_collector():
+    """pharmcheck's own process loads the rules and calls gc.freeze() before its one check (40-60 ms);
+    main() called with arguments (a test, a program) and the library never freeze anything."""
+    code = ("import gc, sys, atexit\n"
+            "from pharmcheck.cli import main\n"
+            "try:\n    main(['check', 'examples/cheap-meds-24', '--json'])\nexcept SystemExit:\n    pass\n"
+            "import pharmcheck; pharmcheck.check('examples/cheap-meds-24')\n"
+            "print(gc.get_freeze_count(), file=sys.stderr)\n"
+            "sys.argv = ['pharmcheck', 'check', 'examples/cheap-meds-24', '--json']\n"
+            "atexit.register(lambda: print(gc.get_freeze_count() > 10_000, file=sys.stderr))\n"
+            "main()\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert out.stderr.split() == ["0", "True"], out.stderr
