@@ -32,6 +32,9 @@ When the evidence is ambiguous the reading that gives the *higher* unit price wi
 price that do not fit the quantity: the higher is taken), so that a low-price finding is never the
 product of a parsing guess. A page's first :data:`MAX_OFFERS_PER_PAGE` offers are read, which bounds the
 work on huge catalogues. Nothing here raises on junk text.
+
+The reference table and money amounts are read by :mod:`pharmcheck.rules._reference`; a group of tokens
+becomes offers in :mod:`pharmcheck.rules._price_groups`.
 """
 
 from __future__ import annotations
@@ -39,12 +42,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from price_parser import Price
-
 from pharmcheck.lazyre import lazy_re
+from pharmcheck.rules._reference import Reference, load_reference, parse_amount  # noqa: F401  (read here by the prices rule)
 
 
 # Approximate value in USD of one unit of each currency (fixed; 2023-2024 rates, rounded). Good enough
@@ -158,81 +159,6 @@ def _before(low: str, s: int) -> int:
     return _NORMAL
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """A regex alternation of ``words`` shaped as a trie: fast to scan, and it prefers the longest word."""
-    trie: dict[str, Any] = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if end else body
-
-    return build(trie)
-
-
-@dataclass(frozen=True)
-class Reference:
-    """The reference price table (rules/data/reference_prices.json) and the lookups built from it."""
-
-    table: dict[str, Any]
-    drugs: dict[str, dict[str, Any]]
-    alias: dict[str, str]  # lower-case name -> canonical entry, or "?molecule" for an unreferenced name
-    generic_entry: dict[str, str]  # molecule -> canonical name of its generic entry
-    drug_rx: re.Pattern[str]
-
-    @property
-    def source_label(self) -> str:
-        return f"Medicare Part D {self.table.get('year')}, CMS"
-
-
-@lru_cache(maxsize=4)
-def load_reference(path: str | None = None) -> Reference:
-    """The reference prices and the names that stand for them, from the one medicine table (cached).
-
-    Each name of ``rules/data/medicines.json`` maps to its ``price_entry``, or to ``"?molecule"`` when no
-    price is known for it (it is then recognised as a medicine, never compared). ``path`` reads another
-    table of the medicine table's shape.
-    """
-    from pharmcheck.rules import _medicines
-
-    medicines = _medicines.load(path)
-    drugs = medicines.raw["prices"]
-    table = {**medicines.raw.get("prices_meta", {}), "drugs": drugs}
-    alias: dict[str, str] = {}
-    generic_entry: dict[str, str] = {}
-    for name, entry in sorted(drugs.items()):
-        if entry["kind"] == "generic":
-            generic_entry.setdefault(entry["generic"], name)
-    for med in medicines.medicines.values():
-        if med.ambiguous and med.price_entry is None or med.kind == "variant":
-            continue  # a made-up variant ("Viagra Soft") is read as its brand plus _VARIANT_AFTER
-        alias[med.key] = med.price_entry if med.price_entry in drugs else "?" + med.generic
-    drug_rx = re.compile(_trie_pattern(sorted(alias)))
-    return Reference(table=table, drugs=drugs, alias=alias, generic_entry=generic_entry, drug_rx=drug_rx)
-
-
-@lru_cache(maxsize=8192)
-def parse_amount(token: str) -> float | None:
-    """The amount of a money string such as ``1,299.00`` or ``29,99``, read by price-parser."""
-    if len(token) > 40:  # no amount under 100,000 is this long; price-parser is quadratic on a run of digits
-        return None
-    try:
-        amount = Price.fromstring(token).amount_float
-    except Exception:  # price-parser on junk: no price; never crash a rule
-        return None
-    if amount is None or not (0 < amount < 100_000):
-        return None
-    return amount
-
-
 @dataclass(slots=True)
 class Offer:
     """One priced offer found on a page."""
@@ -325,6 +251,8 @@ def _is_word(low: str, s: int, e: int) -> bool:
 
 def _drug_from_title(ref: Reference, title: str) -> tuple[str, str] | None:
     """The drug a page title names, when it names exactly one."""
+    from pharmcheck.rules._price_groups import _resolve_drug
+
     low = title.lower()
     if len(low) != len(title):
         return None
@@ -340,6 +268,9 @@ def _drug_from_title(ref: Reference, title: str) -> tuple[str, str] | None:
 
 def extract_offers(page: Any, reference: Reference | None = None) -> PageOffers:
     """Every priced offer on ``page`` (an object with ``url``, ``text``, ``lines``, ``title``)."""
+    # The groups' offers are read by rules/_price_groups.py, which reads this module's constants and classes.
+    from pharmcheck.rules._price_groups import _finish, _int, _molecule, _resolve_drug, _strength_mg
+
     ref = reference or load_reference()
     text = page.text or ""
     low = text.lower()
@@ -516,131 +447,3 @@ def extract_offers(page: Any, reference: Reference | None = None) -> PageOffers:
         offers=offers[:MAX_OFFERS_PER_PAGE], drugs_named=drugs_named, truncated=truncated, low=low, line_starts=starts
     )
 
-
-def _resolve_drug(ref: Reference, low: str, target: str, s: int, e: int) -> tuple[str, str | None, str | None]:
-    """The entry a name stands for here: (target, kind override, variant). A brand name next to the word
-    "generic", or with a made-up variant ("Viagra Soft"), stands for a generic of its molecule."""
-    variant_m = _VARIANT_AFTER.match(low, e)
-    variant = variant_m.group(0).strip() if variant_m else None
-    if target[0] == "?":
-        return target, None, variant
-    entry = ref.drugs[target]
-    if entry["kind"] == "brand" and (variant or "generic" in low[max(0, s - 12) : e + 12]):
-        generic = ref.generic_entry.get(entry["generic"])
-        return (generic if generic else "?" + entry["generic"]), "generic", variant
-    return target, None, variant
-
-
-def _molecule(ref: Reference, target: str) -> str:
-    return target[1:] if target[0] == "?" else ref.drugs[target]["generic"]
-
-
-def _int(text: str) -> int | None:
-    try:
-        value = int(text)
-    except ValueError:
-        return None
-    return value if 0 < value <= MAX_QUANTITY else None
-
-
-def _strength_mg(num: str, mass: str) -> float | None:
-    try:
-        value = float(num.replace(",", "."))
-    except ValueError:
-        return None
-    return round(value * _MASS_MG.get(mass, 1.0), 4)
-
-
-def _finish(
-    ref: Reference,
-    text: str,
-    url: str,
-    g: _Group,
-    drug: tuple[str, str, str | None, str | None, int, int, int] | None,
-    strength: float | None,
-    title_drug: tuple[str, str] | None,
-    starts: list[int],
-    out: list[Offer],
-) -> None:
-    """Turn one group of tokens into an :class:`Offer` appended to ``out``, when it makes one."""
-    qty = g.quantity
-    unit = total = None
-    totals = []
-    old_price = None
-    for p in g.prices:
-        if p[5]:
-            old_price = p[0] if old_price is None else max(old_price, p[0])
-        elif p[4]:
-            if unit is None:
-                unit = p
-        else:
-            totals.append(p)
-    if qty and totals:
-        if len(totals) == 1:
-            total = totals[0]
-        else:
-            pair = _unit_total_pair(totals, qty)
-            if pair is not None:
-                unit = unit or pair[0]
-                total = pair[1]
-            else:
-                # an old and a new price, or one price in several currencies: the highest, to be safe
-                total = max(totals, key=lambda p: p[0] * USD_PER_UNIT.get(p[1], 0.0))
-    if total is not None:
-        currency, price, unit_price, stated = total[1], total[0], total[0] / qty, False
-    elif unit is not None:
-        currency, price, unit_price, stated = unit[1], unit[0], unit[0], True
-    elif totals:
-        currency, price, unit_price, stated = totals[0][1], totals[0][0], None, False
-    else:
-        return
-    rate = USD_PER_UNIT.get(currency)
-    if rate is None:
-        return
-
-    # Which drug: the one named recently above, else the page title's.
-    target = name = override = variant = None
-    line = g.line
-    quote_start = starts[line] if g.start - starts[line] <= 40 else g.start  # keep the row's label
-    if drug is not None and line - drug[6] <= DRUG_CONTEXT_LINES and g.start - drug[5] <= DRUG_CONTEXT_CHARS:
-        target, name, override, variant = drug[0], drug[1], drug[2], drug[3]
-        if drug[6] == line or (line - drug[6] <= 3 and g.start - drug[4] <= 160):
-            quote_start = drug[4]  # the name is in the row: "Viagra 100 mg | erectile dysfunction | $0.89"
-    elif title_drug is not None:
-        target, name = title_drug
-    end = g.prices[-1][3]  # prices are in page order
-    entry = ref.drugs.get(target) if target and target[0] != "?" else None
-    out.append(
-        Offer(
-            url=url,
-            quote=text[quote_start:end],
-            start=quote_start,
-            end=end,
-            drug=target if entry else None,
-            name=name,
-            kind=(override or entry["kind"]) if entry else ("generic" if override else None),
-            molecule=entry["generic"] if entry else (target[1:] if target else None),
-            variant=variant,
-            strength_mg=strength if target else None,
-            quantity=qty,
-            price=price,
-            currency=currency,
-            unit_price=unit_price,
-            unit_price_usd=unit_price * rate if unit_price is not None else None,
-            unit_price_stated=stated,
-            old_price=old_price,
-        )
-    )
-
-
-def _unit_total_pair(prices: list[tuple], qty: int) -> tuple[tuple, tuple] | None:
-    """Among the prices of one quantity, a (unit, pack) pair with unit x quantity ~ pack."""
-    if qty < 2:
-        return None
-    for small in prices:
-        for big in prices:
-            if big is small or big[1] != small[1] or big[0] <= small[0]:
-                continue
-            if abs(small[0] * qty - big[0]) <= PAIR_TOLERANCE * big[0]:
-                return small, big
-    return None
