@@ -178,6 +178,9 @@ def test_audit_lists_cannot_name_local_hosts_unless_allowed(serve, tmp_path) -> 
     records = _audit(listing)
     assert [r["error"]["kind"] for r in records] == ["refused-address"] * 3
     assert shop.requests == []
+    proc = subprocess.run([sys.executable, "-m", "pharmcheck", "audit", str(listing), "--workers", "0", "-o", str(tmp_path / "o.jsonl")],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert "--allow-private checks them" in proc.stderr  # the summary says how to check them
     records = _audit(listing, "--allow-private", "--timeout", "5")
     assert records[0]["error"] is None and shop.requests
 

@@ -124,6 +124,8 @@ class ProgressMixin:
             lines.append("Errors by kind:")
             for kind, n in s.errors.most_common():
                 lines.append(f"  {kind:<18} {n:>8}")
+            if s.errors.get("refused-address") and not self.o.fetch.allow_private:
+                lines.append("note: refused-address: sites on loopback, private or link-local addresses are not checked; --allow-private checks them")
         for warning in s.warnings[:10]:
             lines.append(f"note: {warning}")
         if self.o.fail_on:
