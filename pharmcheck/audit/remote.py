@@ -32,7 +32,7 @@ from typing import Any
 from ..fetch import FetchConfig
 from .codecs import RecordInfo
 
-FETCH_GRACE = 5.0
+FETCH_GRACE = 5.0  # seconds beyond a site's budget before the audit gives up on it by force
 
 
 async def fetch_entry(text: str, config: FetchConfig) -> Any:

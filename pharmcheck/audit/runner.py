@@ -4,7 +4,6 @@ processes that judge and encode them, write each record as it is done."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import collections
 import contextlib
 import os
@@ -15,19 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exitcodes import ExitStatus
-from ..fetch import FetchConfig, FetchError, fetch_site, normalize_url, utc_now
+from ..fetch import FetchConfig, FetchError, normalize_url
 from ..site import RawSite
 from .codecs import FORMATS, RecordInfo, audit_block, error_report, make_codec, report_info
 from .inputs import INPUT_FORMATS, AuditInputError, Entry, _ThreadedReader, iter_entries, open_list
 from .keys import _DoneLines, _KeyTable, host_key, site_key
 from .progress import AuditStats, ProgressMixin
+from .remote import budgets, fetch_entry  # one fetch of a list entry, here or in a shard
 from .recheck import Rechecks
 from .store import _Output, _Store, _write_failure, scan_output
 
 DEFAULT_CONCURRENCY = 50
 DEFAULT_TIMEOUT = 30.0
 QUEUED_MAX = 20_000  # input entries waiting for their host to be free (about 200 bytes each)
-FETCH_GRACE = 5.0  # seconds beyond a site's budget before the audit gives up on it by force
 
 
 _WORKER_CODECS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -424,23 +423,10 @@ class Auditor(ProgressMixin):
 
     def _budgets(self) -> tuple[FetchConfig, float]:
         """The fetcher's share of each site's --timeout, and the part kept for judging it."""
-        from ..engine import analysis_reserve
-
-        total = self.o.fetch.site_budget
-        reserve = analysis_reserve(total)
-        return dataclasses.replace(self.o.fetch, site_budget=max(0.5, total - reserve)), reserve
+        return budgets(self.o.fetch)
 
     async def _fetch(self, text: str) -> RawSite:
-        config, _ = self._budgets()
-        budget = config.site_budget
-        try:
-            async with asyncio.timeout(budget + FETCH_GRACE):
-                return await fetch_site(text, config, online_only=True)
-        except TimeoutError:
-            message, kind = f"gave up on the site after {budget + FETCH_GRACE:g} s", "timeout"
-        except Exception as exc:  # a bug in pharmcheck must not cost the other sites
-            message, kind = f"pharmcheck failed on this site ({exc.__class__.__name__}: {exc})", "internal-error"
-        return RawSite(requested=text, start_url=text, mode="online", fetched_at=utc_now(), error=message, error_kind=kind)
+        return await fetch_entry(text, self._budgets()[0])
 
     async def _judge(self, raw: RawSite, audit: dict[str, Any]) -> tuple[str, RecordInfo]:
         from ..workers import WorkerDied, WorkerError, WorkerTimeout
