@@ -219,6 +219,7 @@ class GuardedClient(httpx.AsyncClient):
     def __init__(self, *, policy: AddressPolicy, ssl_context: ssl.SSLContext, limits: httpx.Limits, **kwargs: typing.Any):
         self._policy = policy
         self._ssl = ssl_context
+        self._proxy_names: dict[int, str] = {}  # id of a proxy transport -> its URL, for error messages
         super().__init__(verify=ssl_context, limits=limits, **kwargs)
 
     def _init_transport(self, verify: typing.Any = True, cert: typing.Any = None, trust_env: bool = True, http1: bool = True, http2: bool = False, limits: httpx.Limits = httpx.Limits(), transport: typing.Any = None) -> httpx.AsyncBaseTransport:
@@ -238,15 +239,13 @@ class GuardedClient(httpx.AsyncClient):
         if proxy.url.scheme not in ("http", "https"):
             raise ProxyUnsupported(f"proxy {proxy.url}: only http:// and https:// proxies are supported")
         transport = httpx.AsyncHTTPTransport(verify=self._ssl, limits=limits, trust_env=False, proxy=proxy)
-        if not hasattr(self, "_proxy_names"):
-            self._proxy_names: dict[int, str] = {}
         self._proxy_names[id(transport)] = str(proxy.url.copy_with(username=None, password=None))
         return transport
 
     def proxy_for(self, url: str) -> str | None:
         """The proxy a request for ``url`` goes through (credentials left out), or None when it goes direct."""
         transport = self._transport_for_url(httpx.URL(url))
-        return getattr(self, "_proxy_names", {}).get(id(transport))
+        return self._proxy_names.get(id(transport))
 
 
 class ProxyUnsupported(Exception):

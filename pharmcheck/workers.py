@@ -128,9 +128,6 @@ class WorkerPool:
         method = "fork" if first and self._fork_ok else "spawn"
         return _Worker(multiprocessing.get_context(method), self.initializer)
 
-    def pids(self) -> list[int]:
-        return [w.process.pid for w in self._workers if w.process.pid is not None]
-
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         if self._idle is None:
             self._idle = asyncio.Queue()

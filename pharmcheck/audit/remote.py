@@ -217,9 +217,6 @@ class LocalShards:
         self._conns[i].send(message)
         return await future
 
-    def pids(self) -> list[int]:
-        return [p.pid for p in self._procs]
-
     def close(self, wait: bool = True) -> None:
         for i, conn in enumerate(self._conns):
             if self._loop is not None:
