@@ -193,7 +193,9 @@ def test_routes_override_static_and_traps(serve, site_root):
         streamed = client.get(server.urljoin("/stream"))
         assert streamed.headers["transfer-encoding"] == "chunked" and streamed.text == "abc"
         assert client.get(server.urljoin("/raw")).text == "ok"
-        with pytest.raises(httpx.RemoteProtocolError):
+        # A dropped connection reads as a close without an answer, or as a reset when the closing socket
+        # still held the request unread: the same fault, told by the kernel in two ways.
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
             client.get(server.urljoin("/drop"))
         assert "Contact us" in client.get(server.urljoin("/contact")).text  # static still served
 
