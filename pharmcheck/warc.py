@@ -26,6 +26,7 @@ A site, from its records, as ``fetch_site`` would have gathered it:
 from __future__ import annotations
 
 import collections
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -81,6 +82,21 @@ class _OpenSite:
     size: int = 0
 
 
+class TruncatedCrawl(Exception):
+    """A record of the crawl ends before its Content-Length: the file was cut (warcio reads on without a word)."""
+
+
+def _short(record: Any) -> bool:
+    """Whether a record read to its end held fewer bytes than its WARC Content-Length declared."""
+    return getattr(record.raw_stream, "limit", 0) > 0
+
+
+def _whole(record: Any) -> bool:
+    """Whether a WARC record's headers hold what every WARC record must: a decimal length and a record ID."""
+    length = record.rec_headers.get_header("Content-Length") or ""
+    return length.strip().isdigit() and bool(record.rec_headers.get_header("WARC-Record-ID"))
+
+
 def _read_capture(record: Any, max_bytes: int) -> _Capture | None:
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
     if not url.startswith(("http://", "https://")) or record.http_headers is None:
@@ -106,6 +122,8 @@ def _read_capture(record: Any, max_bytes: int) -> _Capture | None:
     except Exception:  # a broken gzip body in the crawl: the page is left out, the crawl goes on
         return None
     capture.truncated = len(body) > max_bytes
+    if not capture.truncated and _short(record):
+        raise TruncatedCrawl(f"the record of {capture.url} ends before its declared length")
     capture.body = body[:max_bytes]
     for name in ("content-encoding", "transfer-encoding", "content-length"):
         headers.pop(name, None)
@@ -176,13 +194,59 @@ def _utc(date: str | None) -> str | None:
 def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", notes: list[str] | None = None) -> Iterator[RawSite]:
     """The sites of a WARC stream, each once, in the order they are closed."""
     from warcio.archiveiterator import ArchiveIterator
+    from warcio.bufferedreaders import DecompressingBufferedReader
 
     open_sites: collections.OrderedDict[str, _OpenSite] = collections.OrderedDict()
     closed: set[int] = set()  # hashes of the keys of sites already judged (8 bytes or so each)
     late = 0
     held = 0
+    quiet = logging.getLogger("warcio")  # its warnings quote the file (a target URI, say): never to the terminal
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
+
+    class _Reader(DecompressingBufferedReader):
+        broken = False
+
+        def _decompress(self, data: bytes) -> bytes:
+            if self.decompressor is not None and data and self.num_block_read:
+                try:  # warcio writes zlib's error to stderr and reads on as if the member had ended
+                    return self.decompressor.decompress(data)
+                except Exception:
+                    self.broken = True
+                    return b""
+            return super()._decompress(data)
+
+    class _Iterator(ArchiveIterator):
+        INC_RECORD = ""  # warcio writes this warning, with a line of the file in it, to stderr; its count is read instead
+        cut = False
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.reader.__class__ = _Reader
+
+        def _next_record(self, next_line: Any) -> Any:
+            try:
+                return super()._next_record(next_line)
+            except EOFError:  # the end of the file, or a record cut inside its headers (warcio ends quietly there)
+                self.cut = self.cut or bool(next_line and next_line.strip()) or (self.record is None and self.fh.tell() > 0)
+                raise
+
+        def close(self) -> None:
+            reader = self.reader
+            decompressor = reader.decompressor if reader is not None else None
+            # a gzip member that never reached its end, or did not decompress: the file was cut (warcio ends quietly)
+            self.cut = self.cut or getattr(reader, "broken", False) or (decompressor is not None and not getattr(decompressor, "eof", True))
+            super().close()
+
+    record = None
+    iterator = _Iterator(stream, arc2warc=True)
     try:
-        for record in ArchiveIterator(stream, arc2warc=True):
+        for record in iterator:
+            if record.format == "warc" and not _whole(record):
+                raise TruncatedCrawl("a record's headers are not those of a WARC record (no length, or no record ID)")
+            if getattr(iterator.reader, "broken", False):
+                raise TruncatedCrawl("a compressed record does not decompress")
             if record.rec_type != "response":
                 continue
             try:
@@ -210,6 +274,13 @@ def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", n
                 held -= oldest.size
                 closed.add(hash(oldest.key))
                 yield build_site(oldest, config, source)
+        if record is not None and (_short(record) or not hasattr(record.raw_stream, "limit")):
+            # a last record cut short, or cut inside its headers (no Content-Length read, so no limit)
+            raise TruncatedCrawl("its last record ends before its declared length")
+        if iterator.cut:
+            raise TruncatedCrawl("it ends inside a compressed record")
+        if iterator.err_count:
+            raise TruncatedCrawl(f"{iterator.err_count} record(s) do not end where their declared length says")
     except Exception as exc:  # warcio's errors for a broken file: what was read is judged, and the summary says so
         if notes is not None:
             notes.append(f"{source} could not be read past some point, the sites read before it were judged ({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]})")

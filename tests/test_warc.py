@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 from pathlib import Path
 
 import jsonschema
@@ -116,7 +115,46 @@ def test_a_broken_crawl_keeps_what_was_read_and_says_why(crawl, tmp_path):
     broken.write_bytes(data[: len(data) * 2 // 3] + b"\x00garbage" * 100)
     out = tmp_path / "out.jsonl"
     proc = run_audit(str(broken), "-o", str(out))
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr and "garbage" not in proc.stderr
     assert "could not be read past some point" in proc.stderr
     records = jsonl_records(out.read_text(encoding="utf-8"))
     assert "https://sunrise.example/" in [r["requested_url"] for r in records]
+
+
+def test_a_crawl_cut_anywhere_inside_a_record_is_noticed(crawl):
+    """warcio reads a record cut short (with or without garbage after it) as if it were whole: the reader checks lengths."""
+    import zlib
+
+    data = crawl.read_bytes()
+    members, pos = [], 0
+    while pos < len(data):
+        d = zlib.decompressobj(31)
+        d.decompress(data[pos:])
+        end = len(data) - len(d.unused_data)
+        members.append((pos, end))
+        pos = end
+    cuts = [start + (end - start) * k // 4 for start, end in members[1:] for k in (1, 2, 3)]
+    for cut in cuts:
+        for tail in (b"", b"\x00garbage" * 100):
+            notes: list[str] = []
+            sites = list(warc.iter_sites(io.BytesIO(data[:cut] + tail), FetchConfig(), "x", notes))
+            assert any("could not be read past some point" in n for n in notes), (cut, tail[:1], notes)
+            assert all(s.start_url for s in sites)
+    notes = []
+    assert len(list(warc.iter_sites(io.BytesIO(data), FetchConfig(), "x", notes))) == 3 and notes == []
+
+
+def test_an_uncompressed_crawl_cut_inside_a_record_is_noticed(capfd):
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    writer.write_record(writer.create_warcinfo_record("crawl.warc", {"software": "pharmcheck tests"}))
+    site_records(writer, "legit-us-pharmacy", "https://sunrise.example/")
+    data = buf.getvalue()
+    inside_headers = [i + 5 for i in range(len(data)) if data.startswith(b"Content-Type", i)]
+    inside_bodies = [i + 200 for i in range(len(data)) if data.startswith(b"<!DOCTYPE", i) or data.startswith(b"<html", i)]
+    assert len(inside_headers) > 5 and inside_bodies
+    for cut in inside_headers + inside_bodies:
+        notes: list[str] = []
+        list(warc.iter_sites(io.BytesIO(data[:cut]), FetchConfig(), "x", notes))
+        assert any("could not be read past some point" in n for n in notes), (cut, data[cut - 20 : cut])
+    assert capfd.readouterr().err == ""  # warcio's own warnings, which quote the file, never reach the terminal
