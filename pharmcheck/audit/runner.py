@@ -438,8 +438,8 @@ class Auditor(ProgressMixin):
         kind = "internal-error"
         for attempt in (1, 2):
             try:
-                if self.pool is None:
-                    return analyze_to_record(*args)
+                if self.pool is None or raw.error is not None:
+                    return analyze_to_record(*args)  # a site that could not be fetched is judged here: nothing to parse
                 return await self.pool.run(analyze_to_record, *args, timeout=budget + KILL_GRACE)
             except WorkerTimeout as exc:  # the worker was killed and replaced; the site gets its record
                 message, kind = str(exc), "analysis-timeout"
