@@ -455,6 +455,13 @@ async def fetch_site(target: str, config: FetchConfig | None = None, *, online_o
 
 
 async def _fetch_online(raw: RawSite, url: str, config: FetchConfig, deadline: float, policy: AddressPolicy) -> None:
+    if not config.proxy:  # what the URL itself shows is refused before a client is built (robots.txt included)
+        from .netguard import AddressRefused
+
+        try:
+            policy.check_url_host(urlsplit(url).hostname or "")
+        except AddressRefused as exc:
+            raise FetchError("refused-address", str(exc)) from None
     async with _client(config, policy) as client:
         robots = _robots(raw, client, config)  # checked before every request (pharmcheck/robots.py)
         try:
