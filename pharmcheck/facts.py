@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .lazyre import lazy_re
 from .site import Page, Site
@@ -95,10 +95,17 @@ class Price:
 def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: int | None = None,
               struck: list[tuple[int, int]] | None = None) -> list[Price]:
     """The money amounts in ``text[start:end]``, each marked when a per-unit phrase follows or precedes it."""
+    return list(_prices(low, langs, start, len(text) if end is None else end, struck))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _prices(low: str, langs: tuple[str, ...], start: int, end: int, struck: list[tuple[int, int]] | None) -> Iterator[Price]:
     from pharmcheck.rules import _lexicon
 
-    end = len(text) if end is None else end
-    out: list[Price] = []
+    if _DIGIT.search(low, start, end) is None:
+        return  # every amount has a digit: most blocks and sentences have none
     per_unit = _lexicon.combined(langs, "per_unit")
     for m in _PRICE_RX.finditer(low, start, end):
         if struck and any(a <= m.start() < b for a, b in struck):
@@ -122,8 +129,7 @@ def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: 
         if not unit and per_unit is not None:
             unit = bool(per_unit.search(before[-18:].rstrip(" :") + " ", 0)) and bool(
                 re.search(r"(?:per|pro|par|por|each|/)\s?\w*\s?[:=]?\s?$", before))
-        out.append(Price(amount, cur, m.start(), m.end(), unit))
-    return out
+        yield Price(amount, cur, m.start(), m.end(), unit)
 
 
 @dataclass
@@ -274,6 +280,7 @@ class PageFacts:
         self.languages = _lexicon.page_languages(page)
         self.mentions = _medicines.page_mentions(page)
         self.mention_starts = [m.start for m in self.mentions]
+        self._priced: dict[tuple[int, int], bool] = {}
         self._cart_positions: list[int] | None = None
         self._product_cart_positions: list[int] = []
         self.cart_labels: list[str] = []  # the words of the cart and buy controls, for evidence
@@ -284,13 +291,19 @@ class PageFacts:
 
         return self.mentions[bisect.bisect_left(self.mention_starts, lo) : bisect.bisect_left(self.mention_starts, hi)]
 
+    def has_price(self, lo: int, hi: int) -> bool:
+        """Does ``page.text[lo:hi]`` hold a money amount (as :func:`prices_in` reads it, struck prices
+        included)? Kept per range: the offer readers ask it of the same blocks around each mention."""
+        found = self._priced.get((lo, hi))
+        if found is None:
+            found = self._priced[(lo, hi)] = next(_prices(self.low, self.languages, lo, hi, None), None) is not None
+        return found
+
     # Cart controls: buttons and submit inputs whose words are a shop's, and links whose text is.
     def cart_positions(self, in_menus: bool = True) -> list[int]:
         """Where the page's cart and buy controls sit; ``in_menus=False`` leaves out those of the header,
         the navigation and the footer (the shop's furniture, not a product's own button)."""
         if self._cart_positions is None:
-            from pharmcheck.rules import _lexicon
-
             langs = self.languages
             found: list[tuple[int, bool]] = []
             for c in self.page.controls:

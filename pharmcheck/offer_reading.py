@@ -25,7 +25,6 @@ from .facts import (
     _strength,
     block_quote,
     parse_amount,
-    prices_in,
 )
 from .site import Block, Page
 
@@ -47,31 +46,31 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
     for i, mention in enumerate(pf.mentions):
         if len(out) >= MAX_OFFERS_PER_PAGE:
             break
-        b = page.block_at(mention.start, mention.end)
+        inner = b = page.block_at(mention.start, mention.end)
         if b == -1 or page.blocks[b].chrome:
             continue  # a menu entry is not an offer
-        if _drugs.is_comparison(text, mention.start, mention.end):
-            continue
         chosen = None
         climbed = 0
         while b != -1 and climbed < 6:
             blk = page.blocks[b]
             if blk.chrome or blk.end - blk.start > MAX_CARD or blk.tag in ("body", "main"):
                 break
-            prices = prices_in(text, low, langs, blk.start, blk.end)
+            prices = pf.has_price(blk.start, blk.end)
             data_price = any(p.name in ("data-price", "data-product-price", "data-price-amount", "data-sale-price")
                              for bb, props in props_by_block.items() if bb != -1 and blk.start <= page.blocks[bb].start <= blk.end
                              for p in props)
             cart = pf.has_cart_in(blk.start, blk.end)
             if prices or cart or data_price:
-                chosen = (b, blk, prices, cart, data_price)
+                chosen = (b, blk, cart, data_price)
                 break
             b = blk.parent
             climbed += 1
         if chosen is None:
             continue
-        b, blk, prices, cart, data_price = chosen
-        inner = page.block_at(mention.start, mention.end)
+        b, blk, cart, data_price = chosen
+        key = (mention.medicine.generic, b)
+        if key in done:
+            continue  # (the tests below only drop a mention: none of them changes what a later one reads)
         if inner != b and page.blocks[inner].kind in ("para", "heading", "box", "cell", "item"):
             own = page.blocks[inner]
             if len(text[own.start : own.end].split()) > 12:
@@ -79,11 +78,8 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
                 # and the price in another block: the sentence itself must sell, or it is not an offer.
                 lo, hi = _drugs.sentence_bounds(text, mention.start, mention.end)
                 lo, hi = max(lo, own.start), min(hi, own.end)
-                if not (pf.has_cart_in(lo, hi) or prices_in(text, low, langs, lo, hi)):
+                if not (pf.has_cart_in(lo, hi) or pf.has_price(lo, hi)):
                     continue
-        key = (mention.medicine.generic, b)
-        if key in done:
-            continue
         # Other medicines in the same block: a block that lists many is a section, not one product's card.
         others = {m.medicine.generic for m in pf.mentions_in(blk.start, blk.end)}
         if len(others) > 3:
@@ -101,7 +97,7 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
                     continue
                 if _drugs.context(page, mention.start, mention.end, bounds=(sentence_lo, sentence_hi)) != _drugs.CLAIM:
                     continue
-                if not cart and not prices_in(text, low, langs, sentence_lo, sentence_hi):
+                if not cart and not pf.has_price(sentence_lo, sentence_hi):
                     continue
                 blk_lo, blk_hi = sentence_lo, sentence_hi
             else:
@@ -110,6 +106,8 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
             blk_lo, blk_hi = blk.start, blk.end
         if mention.ambiguous and not (cart or _STRENGTH_RX.search(low, mention.end, min(blk_hi, mention.end + 12))):
             continue  # "Soma", "Cipro": only with a strength right after it or a cart control
+        if _drugs.is_comparison(text, mention.start, mention.end):
+            continue
         done.add(key)
         where = _WHERE_OF_KIND.get(blk.kind, "card")
         offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where=where,
@@ -270,8 +268,7 @@ def _offers_in_selects(page: Page, pf: PageFacts) -> list[Offer]:
         sel = page.blocks[s]
         options = [blk for blk in page.blocks if blk.kind == "option" and blk.parent == s]
         for opt in options[:12]:
-            prices = prices_in(page.text, pf.low, pf.languages, opt.start, opt.end)
-            if not prices:
+            if not pf.has_price(opt.start, opt.end):
                 continue
             offer = Offer(medicine=mention.medicine, name=mention.name, url=page.url, where="select",
                           quote=_clip(f"{mention.name}: {page.text[opt.start:opt.end]}"), strong=True,
@@ -298,8 +295,7 @@ def _offers_in_nameless_rows(page: Page, pf: PageFacts, found: list[Offer]) -> l
             continue
         if pf.mentions_in(blk.start, blk.end):
             continue  # rows that name their medicine were read above
-        prices = prices_in(page.text, pf.low, pf.languages, blk.start, blk.end)
-        if not prices:
+        if not pf.has_price(blk.start, blk.end):
             continue
         qty = _quantity(pf.low, blk.start, blk.end, pf.languages)
         if qty is None:

@@ -315,23 +315,24 @@ def _lexicon_self(page: Page) -> Iterator[Signal]:
 
 def _red_flags(page: Page, shop: bool) -> Iterator[Signal]:
     """Claims that no prescription is needed: nobody but a seller of medicines says so of itself."""
-    rx_mentions = [m for m in facts.page_facts(page).mentions if m.medicine.prescription_only and not m.ambiguous
-                   and not _drugs.is_comparison(page.text, m.start, m.end)]
+    pf = facts.page_facts(page)
     for key in ("no_prescription", "no_restrictions"):
         for lo, hi in _lexicon.find(page, key)[:10]:
             if _drugs.context(page, lo, hi) != CLAIM:
                 continue
             b = page.block_at(lo, hi)
             blk = page.blocks[b] if b != -1 else None
-            near = blk is not None and blk.end - blk.start < 600 and any(blk.start <= m.start < blk.end for m in rx_mentions)
+            # near: the claim's (small) block names a prescription medicine, and not to compare with it
+            near = blk is not None and blk.end - blk.start < 600 and any(
+                m.medicine.prescription_only and not m.ambiguous and not _drugs.is_comparison(page.text, m.start, m.end)
+                for m in pf.mentions_in(blk.start, blk.end))
             lo_s, hi_s = _drugs.sentence_bounds(page.text, lo, hi)
             if not near and (facts.said_of_otc_products(page, lo, hi) or
                              key == "no_prescription" and facts.is_bare_label(page, lo, hi) and _otc_category(page, lo, hi)):
                 continue  # "No prescription needed: it's a dietary supplement"
             # With a shop's cart, the claim makes a pharmacy, unless its sentence sets a product against a
             # medicine ("works better than Viagra, and you can buy it without any prescription"): a supplement.
-            compared = any(lo_s <= m.start < hi_s and _drugs.is_comparison(page.text, m.start, m.end)
-                           for m in facts.page_facts(page).mentions)
+            compared = any(_drugs.is_comparison(page.text, m.start, m.end) for m in pf.mentions_in(lo_s, hi_s))
             # Said in a warning or news ("sites that sell Viagra without a prescription"): not the site's claim.
             warning = _lexicon.combined(_lexicon.page_languages(page) + ("en",), "warning")
             if warning is not None and warning.search(_lexicon.lower(page), lo_s, hi_s):
