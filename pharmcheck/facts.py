@@ -41,11 +41,6 @@ _STRENGTH_RX = lazy_re(r"(?<![\w.,])(\d{1,5}(?:[.,]\d{1,3})?)\s?(mg|mcg|µg|ug|g
 _BONUS_RX = lazy_re(r"\+\s?\d{1,4}\s?(?:free|bonus|gratis|offert|kostenlos)|\bbonus\b", re.I)
 
 
-def _lower(text: str) -> str:
-    low = text.lower()
-    return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
 def parse_amount(token: str) -> float | None:
     """``1,299.00`` -> 1299.0, ``29,99`` -> 29.99, ``1.299,00`` -> 1299.0, ``1 299`` -> 1299.0."""
     t = token.replace("\u00a0", " ").replace(" ", "")
@@ -395,8 +390,10 @@ def _quantity(low: str, start: int, end: int, langs: tuple[str, ...]) -> int | N
     return None
 
 
-def _strength(text: str, start: int, end: int) -> str | None:
-    m = _STRENGTH_RX.search(text.lower(), start, end)
+def _strength(text: str, start: int, end: int, low: str | None = None) -> str | None:
+    """The first strength in ``text[start:end]``; ``low``: the text lower-cased, same length (a page's
+    :attr:`PageFacts.low`: a page's whole text is not lower-cased again for each offer)."""
+    m = _STRENGTH_RX.search(text.lower() if low is None else low, start, end)
     if not m:
         return None
     unit = {"ug": "mcg", "µg": "mcg", "ie": "iu", "ui": "iu"}.get(m.group(2), m.group(2))
@@ -406,7 +403,7 @@ def _strength(text: str, start: int, end: int) -> str | None:
 def _fill(offer: Offer, page: Page, pf: PageFacts, lo: int, hi: int, after: int) -> None:
     """Read strength, quantity and price of an offer from ``page.text[lo:hi]`` (the name ends at ``after``)."""
     text, low = page.text, pf.low
-    offer.strength = _strength(text, after, hi) or _strength(text, lo, hi)
+    offer.strength = _strength(text, after, hi, low) or _strength(text, lo, hi, low)
     offer.quantity = _quantity(low, after, hi, pf.languages) or _quantity(low, lo, hi, pf.languages)
     prices = prices_in(text, low, pf.languages, lo, hi, struck=page.struck)
     later = [p for p in prices if p.start >= after] or prices

@@ -233,7 +233,7 @@ def _offers_in_microdata(page: Page, pf: PageFacts) -> list[Offer]:
 
 
 def _fill_missing(offer: Offer, page: Page, pf: PageFacts, blk: Block) -> None:
-    offer.strength = offer.strength or _strength(page.text, blk.start, blk.end)
+    offer.strength = offer.strength or _strength(page.text, blk.start, blk.end, pf.low)
     offer.quantity = offer.quantity or _quantity(pf.low, blk.start, blk.end, pf.languages)
     if offer.price is not None and offer.quantity and offer.unit_price is None:
         offer.unit_price = round(offer.price / offer.quantity, 4)

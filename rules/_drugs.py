@@ -164,13 +164,18 @@ def context(
 
 # A drug named in a comparison or as a supplement's selling point is not sold: "works better than
 # Viagra", "Bye bye, Viagra", "besides Viagra or Cialis", "herbal Viagra", "a natural alternative to Xanax".
-_COMPARISON_BEFORE = lazy_re(
+_COMPARISON_WORDS = (
     r"(?<![a-z])(?=[tuwafljbignsrhvdoce])(?:than|(?:works?|acts?|feels?|just|looks?)\s+like|unlike|besides|beside|"
     r"instead\s+of|alternatives?\s+(?:to|for)|vs\.?|versus|compared?\s+(?:to|with)|bye,?\s*bye,?|goodbye|good-bye|"
     r"forget(?:\s+about)?|no\s+need\s+for|similar\s+to|replaces?|replacing|rivals?|outperforms?|beats?|herbal|"
     r"natural|legal|works?\s+as|equivalent\s+to|dupe\s+of|throw\s+away|ditch)\b"
-    r"[\W_]*(?:(?:the|a|an|other|your|any|of|generic|brand|my|his|her|or|and|drugname)[\W_]+){0,3}$"
 )
+_COMPARISON_BEFORE = lazy_re(
+    _COMPARISON_WORDS + r"[\W_]*(?:(?:the|a|an|other|your|any|of|generic|brand|my|his|her|or|and|drugname)[\W_]+){0,3}$"
+)
+# The words alone, anywhere: where none is, no marking of drug names can make _COMPARISON_BEFORE match
+# (a name becomes "drugname", which holds none of them and ends in a letter).
+_COMPARISON_WORD = lazy_re(_COMPARISON_WORDS)
 _COMPARISON_AFTER = re.compile(
     r"(?:-?\s?(?:like|style|type|alternatives?|substitutes?|boosters?|dupes?)\b|\s+(?:alternatives?|"
     r"substitutes?|boosters?|replacements?|dupes?|style|like)\b)"
@@ -262,10 +267,14 @@ def is_comparison(text: str, start: int, end: int, drug_before: bool = True) -> 
     ``drug_before=False`` says no other drug name is in the 45 characters before (a list such as
     "besides Viagra or Cialis" is read through).
     """
+    if _COMPARISON_AFTER.match(text[end : end + 20].lower()):
+        return True
     before = text[max(0, start - 45) : start].lower()
+    if _COMPARISON_WORD.search(before) is None:
+        return False  # most names: no comparison's word before them, and no drug names to mark
     if drug_before:
         before = mark_drugs(before, "drugname")
-    return bool(_COMPARISON_BEFORE.search(before) or _COMPARISON_AFTER.match(text[end : end + 20].lower()))
+    return _COMPARISON_BEFORE.search(before) is not None
 
 
 def _text_offers(page: Page, done: set[str]) -> list[Offer]:
