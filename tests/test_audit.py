@@ -149,21 +149,29 @@ def test_a_list_is_read_as_a_stream():
     assert stream.read_bytes < 200_000  # read as needed, never the whole list
 
 
-def test_key_table_and_done_lines_remember_many_sites_in_flat_arrays():
-    table = _KeyTable(capacity=8)
+@pytest.mark.parametrize("memory_slots, memory_lines", [(1 << 18, 1 << 20), (64, 100)], ids=["in-memory", "moved-to-files"])
+def test_key_table_and_done_lines_remember_many_sites(memory_slots, memory_lines):
+    table = _KeyTable(capacity=8, memory_slots=memory_slots)
     keys = [site_key(f"https://site{i}.example/") for i in range(5000)]
     assert len(set(keys)) == 5000
     for i, k in enumerate(keys):
         table.put(k, i + 1, -1)
+        if i == 2000:  # halfway: what is there is found, wherever it lives now
+            assert table.get(keys[1000]) == (1001, -1) and table.get(keys[2001]) is None
     for i, k in enumerate(keys):
         if i % 2:
             table.put(k, i + 1, i * 10)  # its record is written: the offset replaces "in flight"
     assert len(table) == 5000
     assert [table.get(k) for k in keys] == [(i + 1, i * 10 if i % 2 else -1) for i in range(5000)]
     assert table.get(site_key("https://other.example/")) is None
-    done = _DoneLines()
-    assert done.add(70_000, "a.example") and not done.add(70_000, "a.example")
-    assert done.matches(70_000, "a.example") and not done.matches(70_000, "b.example") and not done.get(3)
+    assert (table._disk is not None) == (memory_slots < 1 << 12)  # past its memory share, the table is a file
+    table.close()
+    done = _DoneLines(memory_lines=memory_lines)
+    assert done.add(3, "early.example") and done.add(70_000, "a.example") and not done.add(70_000, "a.example")
+    assert done.matches(70_000, "a.example") and not done.matches(70_000, "b.example") and not done.get(4)
+    assert done.matches(3, "early.example") and not done.get(10**7) and done.count == 2
+    assert (done._file is not None) == (memory_lines < 70_000)
+    done.close()
 
 
 def test_csv_cells_never_break_a_line_and_never_run_as_formulas():

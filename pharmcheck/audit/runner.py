@@ -108,8 +108,9 @@ class Auditor(ProgressMixin):
         self.o = options
         self.stderr = stderr or sys.stderr
         self.stats = AuditStats()
-        self.table = _KeyTable()
-        self.done = _DoneLines()
+        beside = os.path.dirname(os.path.abspath(options.output)) if options.output else None  # past a few MB
+        self.table = _KeyTable(folder=beside)
+        self.done = _DoneLines(folder=beside)
         self.waiting: dict[int, list[Entry]] = {}  # duplicates of a site still being checked
         self.rechecks = Rechecks(options.recheck)
         self.interrupted = False
@@ -248,6 +249,8 @@ class Auditor(ProgressMixin):
                 self.remote.close(wait=not self.interrupted)
             self.output.close()
             self.store.close()
+            self.table.close()
+            self.done.close()
         if self.rechecks and not (self.interrupted or self.failed) and self.o.output is not None:
             try:
                 moved = self.rechecks.compact(self.o.output, self.codec.header)
