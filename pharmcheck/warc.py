@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from .site import HttpProbe, RawPage, RawSite, TLSInfo
+from .textsafe import one_line
 
 if TYPE_CHECKING:
     from .audit.inputs import Entry
@@ -197,7 +198,12 @@ def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", n
     from warcio.bufferedreaders import DecompressingBufferedReader
 
     open_sites: collections.OrderedDict[str, _OpenSite] = collections.OrderedDict()
-    closed: set[int] = set()  # hashes of the keys of sites already judged (8 bytes or so each)
+    from .audit.keys import _KeyTable
+
+    closed = _KeyTable()  # 64-bit hashes of the sites already judged: flat arrays, then a file (audit/keys.py)
+
+    def mark(key: str) -> int:
+        return (hash(key) & 0xFFFFFFFFFFFFFFFF) or 1
     late = 0
     held = 0
     quiet = logging.getLogger("warcio")  # its warnings quote the file (a target URI, say): never to the terminal
@@ -258,7 +264,7 @@ def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", n
                 continue
             site = open_sites.get(key)
             if site is None:
-                if hash(key) in closed:
+                if closed.get(mark(key)) is not None:
                     late += 1
                     continue
                 site = open_sites[key] = _OpenSite(key, len(closed) + len(open_sites))
@@ -272,7 +278,7 @@ def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", n
             while len(open_sites) > OPEN_SITES or (held > OPEN_BYTES and len(open_sites) > 1):
                 _, oldest = open_sites.popitem(last=False)
                 held -= oldest.size
-                closed.add(hash(oldest.key))
+                closed.put(mark(oldest.key), 1, 0)
                 yield build_site(oldest, config, source)
         if record is not None and (_short(record) or not hasattr(record.raw_stream, "limit")):
             # a last record cut short, or cut inside its headers (no Content-Length read, so no limit)
@@ -283,7 +289,10 @@ def iter_sites(stream: BinaryIO, config: "FetchConfig", source: str = "crawl", n
             raise TruncatedCrawl(f"{iterator.err_count} record(s) do not end where their declared length says")
     except Exception as exc:  # warcio's errors for a broken file: what was read is judged, and the summary says so
         if notes is not None:
-            notes.append(f"{source} could not be read past some point, the sites read before it were judged ({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]})")
+            why = one_line(str(exc))[:200]  # warcio quotes the file's bytes: never a control character to the terminal
+            notes.append(f"{source} could not be read past some point, the sites read before it were judged ({exc.__class__.__name__}{': ' + why if why else ''})")
+    finally:
+        closed.close()
     for site in sorted(open_sites.values(), key=lambda s: s.seen):  # the rest in the order the crawl met them
         yield build_site(site, config, source)
     if late and notes is not None:
