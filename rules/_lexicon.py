@@ -445,7 +445,9 @@ def search(text: str, key: str, langs: tuple[str, ...] = ("en",), pos: int = 0, 
     rx = combined(langs, key)
     if rx is None:
         return None
-    low = text.lower() if len(text.lower()) == len(text) else text
+    low = text.lower()
+    if len(low) != len(text):
+        low = text
     return rx.search(low, pos, len(low) if endpos is None else endpos)
 
 
@@ -453,8 +455,8 @@ def finditer(text: str, key: str, langs: tuple[str, ...] = ("en",)) -> Iterator[
     rx = combined(langs, key)
     if rx is None:
         return iter(())
-    low = text.lower() if len(text.lower()) == len(text) else text
-    return rx.finditer(low)
+    low = text.lower()
+    return rx.finditer(low if len(low) == len(text) else text)
 
 
 def has(text: str, key: str, langs: tuple[str, ...] = ("en",)) -> bool:

@@ -71,7 +71,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, PASS, WARN, Evidence, Finding
 from pharmcheck.lazyre import lazy_re
@@ -435,10 +435,11 @@ def _evidence(flagged: list[tuple[Offer, tuple[str, float, float]]], ref: Refere
 
 
 def _phrases(
-    pages: list[tuple[Any, PageOffers]], rx: re.Pattern[str], keywords: tuple[str, ...]
+    pages: list[tuple[Any, PageOffers]], rx: re.Pattern[str], keywords: tuple[str, ...],
+    keep: Callable[[re.Match[str]], bool] | None = None,
 ) -> Iterator[tuple[Any, re.Match[str]]]:
-    """Matches of ``rx`` in the lower-cased text of each page, skipping pages without any keyword and
-    phrases inside a warning."""
+    """Matches of ``rx`` in the lower-cased text of each page, skipping pages without any keyword,
+    matches that ``keep`` refuses (tested first: it is cheaper than a quote) and phrases inside a warning."""
     for page, po in pages:
         low = po.low
         if not any(k in low for k in keywords):
@@ -447,6 +448,8 @@ def _phrases(
             s, e = m.span()
             if (s and low[s - 1].isalnum()) or (e < len(low) and low[e].isalnum() and not m.group(0)[-1].isdigit()):
                 continue  # inside a longer word
+            if keep is not None and not keep(m):
+                continue
             if _WARNING_RX.search(page.snippet(s, e).lower()):
                 continue
             yield page, m
@@ -469,13 +472,7 @@ def _phrase_finding(
 
 
 def _bonus(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
-    hits = []
-    for page, m in _phrases(pages, _BONUS_RX, _BONUS_KEYWORDS):
-        low = m.string
-        head = low[max(0, m.start() - 12) : m.start()].rstrip(" -")
-        if head.rsplit(" ", 1)[-1] in _FREE_OF:
-            continue  # "sugar-free tablets"
-        hits.append((page, m))
+    hits = list(_phrases(pages, _BONUS_RX, _BONUS_KEYWORDS, _not_free_of))
     if hits:
         phrases = sorted({m.group(0) for _, m in hits})
         yield _phrase_finding(
@@ -488,12 +485,13 @@ def _bonus(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
         )
 
 
+def _not_free_of(m: re.Match[str]) -> bool:
+    head = m.string[max(0, m.start() - 12) : m.start()].rstrip(" -")
+    return head.rsplit(" ", 1)[-1] not in _FREE_OF  # "sugar-free tablets"
+
+
 def _discounts(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
-    hits = []
-    for page, m in _phrases(pages, _DISCOUNT_RX, ("%",)):
-        pct = int(m.group(1) or m.group(2))
-        if HUGE_DISCOUNT_PCT <= pct <= 100:
-            hits.append((page, m))
+    hits = list(_phrases(pages, _DISCOUNT_RX, ("%",), lambda m: HUGE_DISCOUNT_PCT <= int(m.group(1) or m.group(2)) <= 100))
     if hits:
         best = max(int(m.group(1) or m.group(2)) for _, m in hits)
         yield _phrase_finding(
