@@ -4,9 +4,13 @@ Fetching is bounded by the fetcher's own deadline; parsing and the rules are bou
 limit, an interval timer (``SIGALRM``) raises :class:`AnalysisTimeout` in the running code: Python checks
 for signals between bytecodes and inside the regular-expression engine, so a slow pattern or a huge page
 is stopped where it is. The timer works in the main thread of a process: ``check`` runs the analysis
-there, and each `audit` worker process runs it in its own main thread. Where no timer can be set (another
-thread, another platform), the limit is not enforced here; `audit` also kills a worker that overruns by a
-margin (pharmcheck/workers.py), whatever it is doing.
+there, and each `audit` worker process runs it in its own main thread; `audit` also kills a worker that
+overruns by a margin (pharmcheck/workers.py), whatever it is doing.
+
+In another thread (a Dask task runs in a worker thread) no signal can be used: a watcher thread raises the
+exception in the judging thread instead (``PyThreadState_SetAsyncExc``). Python delivers it between
+bytecodes only, not inside one long call into C (a regular-expression match, lxml's parse), which the
+signal would interrupt: there, the page size limit is the bound.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class AnalysisTimeout(BaseException):  # not an Exception: no `except Exception`
 
 
 def can_bound() -> bool:
+    """Whether the interval timer can bound this thread (else :func:`_thread_limit` does)."""
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
@@ -40,10 +45,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     (``sys.unraisablehook``) and brings the next one forward to a millisecond later; an alarm that arrives
     as the block ends does nothing.
     """
-    if seconds is None or not can_bound():
+    if seconds is None:
         yield
         return
     seconds = max(0.01, seconds)
+    if not can_bound():
+        with _thread_limit(seconds):
+            yield
+        return
     active = True
 
     def expired(signum: int, frame: object) -> None:
@@ -76,3 +85,52 @@ def time_limit(seconds: float | None) -> Iterator[None]:
                 continue
         signal.signal(signal.SIGALRM, previous if callable(previous) else signal.SIG_IGN)
         sys.unraisablehook = previous_hook
+
+
+@contextlib.contextmanager
+def _thread_limit(seconds: float) -> Iterator[None]:
+    """The limit in a thread that is not the main one: a watcher raises :class:`AnalysisTimeout` in it.
+
+    As with the timer, the exception is raised again every 10 ms until the block ends (one may be dropped
+    in a finaliser), and on the way out a pending one is withdrawn, under the same lock as the raising: once
+    the block has ended, nothing more reaches the thread."""
+    import ctypes
+
+    target = threading.get_ident()
+    lock = threading.Lock()
+    stop = threading.Event()
+    active = [True]
+
+    class Expired(AnalysisTimeout):
+        def __init__(self) -> None:  # Python builds the exception from its class, with no argument
+            super().__init__(seconds)
+
+    def raise_in(exc: type[BaseException] | None) -> None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(exc) if exc is not None else None)
+
+    def watch() -> None:
+        if stop.wait(seconds):
+            return
+        while True:
+            with lock:
+                if not active[0]:
+                    return
+                raise_in(Expired)
+            if stop.wait(REPEAT):
+                return
+
+    watcher = threading.Thread(target=watch, name="pharmcheck-analysis-limit", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        while True:
+            try:
+                with lock:
+                    active[0] = False
+                    stop.set()
+                    raise_in(None)  # one raised but not yet delivered is withdrawn
+                break
+            except AnalysisTimeout:  # delivered here, in the tidying: tidy again
+                continue
+        watcher.join()

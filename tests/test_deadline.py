@@ -60,6 +60,40 @@ def test_analysis_past_its_budget_could_not_check_and_says_why() -> None:
     assert analyze_within(raw_of(slow_catalogue(50)), 30)["verdict"]["code"] == "likely-rogue"
 
 
+def test_in_another_thread_the_limit_holds_too() -> None:
+    """A Dask task judges in a worker thread, where no signal can be used: a watcher thread stops it."""
+    import threading
+
+    results: dict[str, object] = {}
+
+    def judge() -> None:
+        started = time.monotonic()
+        results["report"] = analyze_within(raw_of(slow_catalogue()), 0.5)
+        results["took"] = time.monotonic() - started
+        # limits that end as their exception is due, many times: nothing escapes, nothing arrives later
+        fired = 0
+        for i in range(200):
+            try:
+                with time_limit(0.001 + (i % 7) * 0.0002):
+                    t = time.perf_counter()
+                    while time.perf_counter() - t < 0.0012:
+                        pass
+            except AnalysisTimeout:
+                fired += 1
+        t = time.perf_counter()
+        while time.perf_counter() - t < 0.1:  # a late one would be raised here, outside any limit
+            pass
+        results["fired"] = fired
+
+    thread = threading.Thread(target=judge)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive() and "fired" in results, results
+    report = results["report"]
+    assert report["error"]["kind"] == "analysis-timeout" and results["took"] < 5  # type: ignore[index,operator]
+    assert not [t for t in threading.enumerate() if t.name == "pharmcheck-analysis-limit"]
+
+
 def test_a_rule_cannot_swallow_the_deadline() -> None:
     # AnalysisTimeout is not an Exception: `except Exception` in a rule or a helper lets it through.
     assert not issubclass(AnalysisTimeout, Exception)

@@ -67,6 +67,22 @@ def test_dask_local_cluster_writes_the_records_of_a_local_run(farm) -> None:
     assert _stable(clustered) == _stable(local)
 
 
+def test_on_a_dask_worker_a_site_too_slow_to_judge_is_stopped_at_its_deadline(serve, tmp_path) -> None:
+    pytest.importorskip("distributed")
+    from tests.test_deadline import slow_catalogue
+
+    slow = serve(routes={"/": page(slow_catalogue())})
+    fine = serve(routes={"/": page(ROGUE)})
+    listing = tmp_path / "sites.txt"
+    listing.write_text(f"{slow.url}\n{fine.url}\n")
+    started = time.monotonic()
+    records, proc = _run(listing, "--cluster", "local:1", "--timeout", "4")
+    assert proc.returncode == 0, proc.stderr
+    assert records[1]["error"]["kind"] == "analysis-timeout" and "longer than" in records[1]["error"]["message"]
+    assert records[2]["verdict"]["code"] == "likely-rogue"
+    assert time.monotonic() - started < 60  # without the limit the slow page is judged in full (about 10 s of CPU), error None
+
+
 def _descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:

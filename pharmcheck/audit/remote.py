@@ -13,8 +13,8 @@ record and its counters, never page bytes.
   none is written twice, because only the driver writes.
 * :class:`DaskCluster` submits each site as a task to a Dask distributed cluster (``local`` or ``local:N``
   starts one on this machine). A task lost with its worker is run again by the scheduler. Dask runs tasks in
-  worker threads, where no interval timer can be set, so judging there is bounded by the page and time
-  limits of the fetch, not by the analysis timer. See docs/audit.md, "On several cores or a cluster".
+  worker threads, where no interval timer can be set: a watcher thread bounds judging there
+  (pharmcheck/deadline.py). See docs/audit.md, "On several cores or a cluster".
 """
 
 from __future__ import annotations
