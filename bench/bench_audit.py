@@ -317,6 +317,7 @@ def main() -> None:
     ap.add_argument("--page-kb", type=float, default=8.0, help="size of each page in KB (default 8)")
     ap.add_argument("--latency-ms", type=float, default=0.0, help="the farm waits this long before each answer, as a real network and server do (default 0: pure loopback, a CPU-bound test)")
     ap.add_argument("--concurrency", default=None, help="comma-separated (default 10,50,200; quick: 10,50)")
+    ap.add_argument("--workers", default=None, help="comma-separated --workers values for section 1, e.g. 1,2 (default: pharmcheck's, one per core)")
     ap.add_argument("--long-list", type=int, default=None, help="lines of the long list for the memory figure (default 100000; quick: 10000; 0: skip)")
     ap.add_argument("--skip-shared", action="store_true", help="skip the shared-client baseline")
     ap.add_argument("--skip-workers", action="store_true", help="skip the --workers 0 comparison")
@@ -361,19 +362,26 @@ def main() -> None:
             )
             print()
             print("1. Throughput, audit vs fetch-only baseline at the same concurrency (this run's time, without interpreter start-up)")
-            print(f"   {'concurrency':>11}  {'baseline pages/s':>16}  {'audit sites/s':>13}  {'audit pages/s':>13}  {'audit/baseline':>14}  {'CPU s: main / workers / farm':>28}  {'peak RSS main + workers':>24}")
+            worker_levels = [int(w) for w in args.workers.split(",")] if args.workers else [None]
+            print(f"   {'workers':>7}  {'concurrency':>11}  {'baseline pages/s':>16}  {'audit sites/s':>13}  {'audit pages/s':>13}  {'audit/baseline':>14}  {'CPU s: main / workers / farm':>28}  {'peak RSS main + workers':>24}")
             results = {}
-            for c in levels:
-                aud = run_audit(lst, out, c, farm=farm)
-                if not pages_file.exists():  # exactly the pages the audit fetched: the baseline fetches these
-                    pages_file.write_text(json.dumps(pages_of(out)))
-                base = run_baseline(pages_file, c)
-                results[c] = (base, aud)
-                b_pps = base["pages"] / base["seconds"]
-                a_sps, a_pps = rates(aud)
-                cpu = f"{aud['cpu_main']:.1f} / {aud['cpu_workers']:.1f} / {aud['cpu_farm']:.1f}"
-                rss = f"{mb(aud['rss_main'])} + {mb(aud['rss_total'] - aud['rss_main'])}"
-                print(f"   {c:>11}  {b_pps:>16.0f}  {a_sps:>13.1f}  {a_pps:>13.0f}  {a_pps / b_pps:>14.0%}  {cpu:>28}  {rss:>24}", flush=True)
+            baselines: dict[int, dict] = {}
+            for w in worker_levels:
+                for c in levels:
+                    aud = run_audit(lst, out, c, workers=w, farm=farm)
+                    if not pages_file.exists():  # exactly the pages the audit fetched: the baseline fetches these
+                        pages_file.write_text(json.dumps(pages_of(out)))
+                    if c not in baselines:
+                        baselines[c] = run_baseline(pages_file, c)
+                    base = baselines[c]
+                    if w == worker_levels[-1]:
+                        results[c] = (base, aud)
+                    b_pps = base["pages"] / base["seconds"]
+                    a_sps, a_pps = rates(aud)
+                    cpu = f"{aud['cpu_main']:.1f} / {aud['cpu_workers']:.1f} / {aud['cpu_farm']:.1f}"
+                    rss = f"{mb(aud['rss_main'])} + {mb(aud['rss_total'] - aud['rss_main'])}"
+                    label = "default" if w is None else str(w)
+                    print(f"   {label:>7}  {c:>11}  {b_pps:>16.0f}  {a_sps:>13.1f}  {a_pps:>13.0f}  {a_pps / b_pps:>14.0%}  {cpu:>28}  {rss:>24}", flush=True)
             first = results[levels[0]][1]
             print(f"   ({first['records']} records per run, errors: {first['errors'] or 'none'}; the baseline fetched {results[levels[0]][0]['pages']} pages)")
             if not args.skip_stub:
