@@ -44,6 +44,7 @@ _CHROME_ARIA = frozenset(("navigation", "menu", "menubar", "banner", "contentinf
 _PRICE_ATTR = re.compile(r"^data-(?:product-)?(?:price|sale-price|price-amount|amount|currency)$")
 _VOID = frozenset(("input", "img", "br", "hr", "meta", "link"))
 _STRUCK_TAGS = frozenset(("del", "s", "strike"))
+_READ_APART = SKIPPED_TAGS | {"title", "meta", "base"}
 _FIELDS = frozenset(("input", "select", "textarea", "button"))
 _COMMAS = re.compile(r"(?<!\s)\s*,(?:\s*,)+")  # from the start of a white-space run only: linear (the same matches)
 MAX_BLOCKS = 50_000  # a hostile page cannot make the structure unbounded
@@ -145,7 +146,8 @@ def builder_class():
                 self.soup.endData()
                 self._skipping = 1
                 return
-            self._flush()
+            if self._text:
+                self._flush()
             if nsmap or tag[:1] == "{" or len(self.nsmaps) > 1:
                 return super().start(tag, attrib, nsmap)
             # lxml hands a fresh dict, or one shared empty mapping (whose every method is Python code).
@@ -156,7 +158,8 @@ def builder_class():
             if self._skipping:
                 self._skipping -= 1
                 return
-            self._flush()
+            if self._text:
+                self._flush()
             if tag[:1] == "{" or len(self.nsmaps) > 1:
                 return super().end(tag)
             self.soup.endData()
@@ -290,28 +293,29 @@ def read_page(page: "Page", body: bytes) -> None:
             continue
         name = node.name
         attrs = node.attrs
-        if name == "script":
-            if len(page.jsonld) < MAX_JSONLD and str(attrs.get("type") or "").strip().lower() == "application/ld+json":
-                _read_jsonld(page, node.string or "")
-            continue
-        if name == "title":
-            if not page.title:
-                page.title = norm(node.get_text(" "))
-            continue
-        if name == "meta":
-            key = str(attrs.get("name") or attrs.get("property") or attrs.get("http-equiv") or "").strip().lower()
-            content = attrs.get("content")
-            if key and content is not None and key not in meta:
-                meta[key] = norm(str(content))[:500]
-            if attrs.get("itemprop") and content is not None:
-                props.append(Prop(str(attrs.get("itemprop")).strip().lower()[:40], norm(str(content))[:200],
-                                  size, scope_stack[-1] if scope_stack else -1))
-            continue
-        if name == "base" and attrs.get("href"):
-            base = join_url(page.url, str(attrs["href"])) or base
-            continue
-        if name in SKIPPED_TAGS:
-            continue
+        if name in _READ_APART:  # one test for the few tags read on their own (most tags are none of them)
+            if name == "script":
+                if len(page.jsonld) < MAX_JSONLD and str(attrs.get("type") or "").strip().lower() == "application/ld+json":
+                    _read_jsonld(page, node.string or "")
+                continue
+            if name == "title":
+                if not page.title:
+                    page.title = norm(node.get_text(" "))
+                continue
+            if name == "meta":
+                key = str(attrs.get("name") or attrs.get("property") or attrs.get("http-equiv") or "").strip().lower()
+                content = attrs.get("content")
+                if key and content is not None and key not in meta:
+                    meta[key] = norm(str(content))[:500]
+                if attrs.get("itemprop") and content is not None:
+                    props.append(Prop(str(attrs.get("itemprop")).strip().lower()[:40], norm(str(content))[:200],
+                                      size, scope_stack[-1] if scope_stack else -1))
+                continue
+            if name != "base":
+                continue  # SKIPPED_TAGS
+            if attrs.get("href"):
+                base = join_url(page.url, str(attrs["href"])) or base
+                continue
         actions = 0
         pend = -1
         role = _ROLE_OF_TAG.get(name)

@@ -220,13 +220,15 @@ def page_mentions(page: Page) -> list[Mention]:
     cached = _MENTIONS.get(page)
     if cached is not None:
         return cached
+    from pharmcheck.rules._lexicon import page_words
     from pharmcheck.rules._text import lower_text
 
     low = lower_text(page)
     t = load()
     # Most pages name no medicine: intersecting the page's words with the names' first words costs a
     # fraction of a scan with the big expression, which then runs only when some name may be there.
-    words = set(re.split(r"[^\w]+", low))
+    # (The page's words are the lexicon's, read once per page for every rule.)
+    words, _ordered = page_words(page)
     out: list[Mention] = []
     # (A first word never holds a hyphen: the names are split at spaces, hyphens and slashes.)
     if not words.isdisjoint(t.first_words):

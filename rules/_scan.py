@@ -1,6 +1,6 @@
 """Scanning a page's lower-cased text fast, and the sentence around a place (private to the rules).
 
-:func:`lower_text` (once per page), :class:`Phrase` (a lower-case pattern that starts at a word, compiled on
+:func:`lower_text` (once per page: :mod:`pharmcheck.rules._text` keeps it), :class:`Phrase` (a lower-case pattern that starts at a word, compiled on
 first use), :func:`scan` (a phrase's matches, looked for only near its keywords), :func:`positions` (a
 keyword's places, cached per page: several rules ask for "prescri"), :func:`sentence_bounds`. Shared by the
 rules through :mod:`pharmcheck.rules._drugs`, which re-exports them.
@@ -13,25 +13,13 @@ import re
 import weakref
 from typing import Any, Iterator
 
+from pharmcheck.rules._text import lower_text  # noqa: F401  (the one lower-cased text of a page, shared by every rule)
 from pharmcheck.site import Page
 
 # Punctuation as white space, for a page's words (bytes: str.translate is slow on text with non-ASCII
 # characters, bytes.translate is not).
 _PUNCT = b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _NOT_WORD = bytes.maketrans(_PUNCT, b" " * len(_PUNCT))
-
-_LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
-
-
-def lower_text(page: Page) -> str:
-    """``page.text`` in lower case, computed once per page, with the same offsets as ``page.text``."""
-    low = _LOWER.get(page)
-    if low is None:
-        low = page.text.lower()
-        if len(low) != len(page.text):  # a few characters change length when lowered ("İ")
-            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in page.text)
-        _LOWER[page] = low
-    return low
 
 
 class Phrase:
