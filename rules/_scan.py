@@ -1,9 +1,10 @@
 """Scanning a page's lower-cased text fast, and the sentence around a place (private to the rules).
 
-:func:`lower_text` (once per page: :mod:`pharmcheck.rules._text` keeps it), :class:`Phrase` (a lower-case pattern that starts at a word, compiled on
-first use), :func:`scan` (a phrase's matches, looked for only near its keywords), :func:`positions` (a
-keyword's places, cached per page: several rules ask for "prescri"), :func:`sentence_bounds`. Shared by the
-rules through :mod:`pharmcheck.rules._drugs`, which re-exports them.
+:func:`lower_text` (once per page: :mod:`pharmcheck.rules._text` keeps it), :class:`Phrase` (a lower-case
+pattern that starts at a word, compiled on first use), :func:`scan` (a phrase's matches, looked for only near
+its keywords), :func:`positions` (a keyword's places, cached per page: several rules ask for "prescri"),
+:func:`finditer_at` (a pattern's matches, tried only where they can start), :func:`sentence_bounds`. Shared by
+the rules through :mod:`pharmcheck.rules._drugs`, which re-exports them.
 """
 
 from __future__ import annotations
@@ -120,6 +121,29 @@ def _windows(page: Page, low: str, words: tuple[str, ...], reach: int) -> list[t
         else:
             merged.append((lo, hi))
     return merged
+
+
+def occurrences(low: str, words: tuple[str, ...]) -> list[int]:
+    """Where each of ``words`` occurs in ``low`` (anywhere, inside words too), in order."""
+    out = []
+    for word in words:
+        i = low.find(word)
+        while i != -1:
+            out.append(i)
+            i = low.find(word, i + 1)
+    return sorted(set(out))
+
+
+def finditer_at(rx: re.Pattern[str], low: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``rx.finditer(low)`` for a pattern whose every (non-empty) match starts at one of ``starts``: the
+    same matches, tried only there (the engine would try every position of a 100 KB page)."""
+    end = 0
+    for pos in starts:
+        if pos >= end:
+            m = rx.match(low, pos)
+            if m is not None:
+                end = m.end()
+                yield m
 
 
 def scan(page: Page, phrase: Phrase) -> Iterator[re.Match[str]]:

@@ -78,6 +78,7 @@ from pharmcheck.lazyre import lazy_re
 from pharmcheck.site import Site
 
 from ._pricing import MAX_OFFERS_PER_PAGE, USD_PER_UNIT, Offer, PageOffers, Reference, extract_offers, load_reference
+from ._scan import finditer_at, occurrences
 
 ID = "prices"
 TITLE = "Plausible medicine prices"
@@ -116,6 +117,7 @@ _BONUS_RX = lazy_re(
     r"|\+\s?\d{1,3}\s?(?:free|bonus|extra)\b"
 )
 _BONUS_KEYWORDS = ("free", "bonus", "extra", "complimentary", "gift")
+_BONUS_STARTS = (*_BONUS_KEYWORDS, "+")  # every match of _BONUS_RX starts with one of these
 # "sugar-free tablets" is an ingredient statement, not a gift.
 _FREE_OF = frozenset(
     "sugar gluten lactose dye alcohol latex preservative fat salt gelatin dairy nut allergen "
@@ -133,6 +135,8 @@ _CHEAPEST_RX = lazy_re(
     r"|best\sprices?\s(?:guaranteed|online|on\sthe\s(?:web|net|internet))"
     r"|(?:we|will)\sbeat\sany\sprice"
 )
+_CHEAPEST_STARTS = ("cheapest", "lowest", "guarantee", "rock", "unbeatable", "unbelievable", "wholesale", "best", "we",
+                    "will")  # every match of _CHEAPEST_RX starts with one of these
 _CHEAPEST_KEYWORDS = (
     "cheapest",
     "lowest",
@@ -434,17 +438,24 @@ def _evidence(flagged: list[tuple[Offer, tuple[str, float, float]]], ref: Refere
 # Spam-style pricing
 
 
+def _discount_starts(low: str) -> list[int]:
+    """Where a match of _DISCOUNT_RX may start: a saving's word, or two to four characters before a "%"."""
+    return sorted(set(occurrences(low, ("sav", "discount")) + [i - d for i in occurrences(low, ("%",)) for d in (2, 3, 4)
+                                                                if i >= d]))
+
+
 def _phrases(
     pages: list[tuple[Any, PageOffers]], rx: re.Pattern[str], keywords: tuple[str, ...],
-    keep: Callable[[re.Match[str]], bool] | None = None,
+    starts: Callable[[str], list[int]], keep: Callable[[re.Match[str]], bool] | None = None,
 ) -> Iterator[tuple[Any, re.Match[str]]]:
-    """Matches of ``rx`` in the lower-cased text of each page, skipping pages without any keyword,
-    matches that ``keep`` refuses (tested first: it is cheaper than a quote) and phrases inside a warning."""
+    """Matches of ``rx`` (each starting at one of the places ``starts`` gives) in the lower-cased text of
+    each page, skipping pages without any keyword, matches that ``keep`` refuses (tested first: it is
+    cheaper than a quote) and phrases inside a warning."""
     for page, po in pages:
         low = po.low
         if not any(k in low for k in keywords):
             continue
-        for m in rx.finditer(low):
+        for m in finditer_at(rx, low, starts(low)):
             s, e = m.span()
             if (s and low[s - 1].isalnum()) or (e < len(low) and low[e].isalnum() and not m.group(0)[-1].isdigit()):
                 continue  # inside a longer word
@@ -472,7 +483,7 @@ def _phrase_finding(
 
 
 def _bonus(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
-    hits = list(_phrases(pages, _BONUS_RX, _BONUS_KEYWORDS, _not_free_of))
+    hits = list(_phrases(pages, _BONUS_RX, _BONUS_KEYWORDS, lambda low: occurrences(low, _BONUS_STARTS), _not_free_of))
     if hits:
         phrases = sorted({m.group(0) for _, m in hits})
         yield _phrase_finding(
@@ -491,7 +502,7 @@ def _not_free_of(m: re.Match[str]) -> bool:
 
 
 def _discounts(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
-    hits = list(_phrases(pages, _DISCOUNT_RX, ("%",), lambda m: HUGE_DISCOUNT_PCT <= int(m.group(1) or m.group(2)) <= 100))
+    hits = list(_phrases(pages, _DISCOUNT_RX, ("%",), _discount_starts, lambda m: HUGE_DISCOUNT_PCT <= int(m.group(1) or m.group(2)) <= 100))
     if hits:
         best = max(int(m.group(1) or m.group(2)) for _, m in hits)
         yield _phrase_finding(
@@ -505,7 +516,7 @@ def _discounts(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
 
 
 def _cheapest(pages: list[tuple[Any, PageOffers]]) -> Iterator[Finding]:
-    hits = list(_phrases(pages, _CHEAPEST_RX, _CHEAPEST_KEYWORDS))
+    hits = list(_phrases(pages, _CHEAPEST_RX, _CHEAPEST_KEYWORDS, lambda low: occurrences(low, _CHEAPEST_STARTS)))
     if hits:
         yield _phrase_finding(
             "prices-cheapest-claim",

@@ -678,3 +678,21 @@ def test_a_long_run_of_digits_costs_linear_time():
     started = time.process_time()
     list(prices.check(site))
     assert time.process_time() - started < 2.0  # 10 KB of digits took 3.5 s before (issue 7)
+
+
+def test_the_spam_phrases_are_read_only_where_they_can_start_with_the_same_matches():
+    # prices.py tries its bonus, discount and cheapest patterns only at their start words (finditer_at);
+    # each must find what a scan of every position finds, overlaps and rejected matches included.
+    from pharmcheck.rules._scan import finditer_at, occurrences
+
+    rnd = random.Random(7)
+    atoms = ["free ", "bonus ", "extra ", "+5 free", "+ 12 bonus", "pills", "tablets ", "box", " ", "sugar-", "save ",
+             "savings of up to 70%", "50% off", "75 % discount", "100%", "cheapest ", "shipping", "lowest price online",
+             "guarantee the lowest prices", "rock-bottom prices", "we beat any price", "best price guaranteed", "9", "%"]
+    readers = ((prices._BONUS_RX, lambda low: occurrences(low, prices._BONUS_STARTS)),
+               (prices._DISCOUNT_RX, prices._discount_starts),
+               (prices._CHEAPEST_RX, lambda low: occurrences(low, prices._CHEAPEST_STARTS)))
+    for _ in range(2000):
+        low = "".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 12)))
+        for rx, starts in readers:
+            assert [m.span() for m in finditer_at(rx, low, starts(low))] == [m.span() for m in rx.finditer(low)], low
