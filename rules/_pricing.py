@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pharmcheck.lazyre import lazy_re
+from pharmcheck.rules._text import lower_same_length, lower_text
+from pharmcheck.site import Page
 from pharmcheck.rules._reference import Reference, load_reference, parse_amount  # noqa: F401  (read here by the prices rule)
 
 
@@ -71,8 +73,9 @@ _CODES = r"usd|eur|gbp|cad|aud"
 # quantity), mass (a strength), bare (after "x" or a currency code: checked in Python).
 # A number is read from its first digit only ((?<![\d.,])\d): tried at every digit of a run, the pattern was
 # quadratic (10 KB of digits cost 3.5 s, 1 MB never ended).
+# (?=[$€£\d]): what every match starts with, tested first; the engine skips the other characters at once.
 _NUMBER_RX = re.compile(
-    rf"(?:[$€£]|(?<![\d.,])\d)(?:(?<=[$€£])\s?(?P<amt>\d[\d.,]*\d|\d)"
+    rf"(?=[$€£\d])(?:[$€£]|(?<![\d.,])\d)(?:(?<=[$€£])\s?(?P<amt>\d[\d.,]*\d|\d)"
     rf"|(?<=\d)(?:(?:(?<=x\d)|(?<=x\s\d)|(?<=(?:{_CODES})\d)|(?<=(?:{_CODES})\s\d))(?P<bare>[\d.,]*\d|)(?![\d.,]?\d)"
     rf"(?!\s?(?:mg|mcg|µg|g|{_UNIT_WORDS})\b)"
     rf"|(?P<rest>[\d.,]*\d|)\s?(?:(?P<cur2>€|£|\$(?!\s?\d)|(?:{_CODES})\b)|(?P<unit>{_UNIT_WORDS})\b|(?P<mass>mg|mcg|µg|g)\b)))"
@@ -273,9 +276,8 @@ def extract_offers(page: Any, reference: Reference | None = None) -> PageOffers:
 
     ref = reference or load_reference()
     text = page.text or ""
-    low = text.lower()
-    if len(low) != len(text):  # a few characters change length when lower-cased: keep offsets aligned
-        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    # Lower case with the offsets of text (a few characters grow when lower-cased): a Page's is kept.
+    low = lower_text(page) if isinstance(page, Page) else lower_same_length(text)
     n = len(low)
     starts = _line_starts(page)
     title_drug = _drug_from_title(ref, (getattr(page, "title", "") or "")[:300])
