@@ -94,9 +94,12 @@ class Medicine:
         }
 
 
+_SEPARATORS = re.compile(r"[\s\-/]+")
+
+
 def _key(name: str) -> str:
     """How a name is looked up: lower case, without spaces, hyphens and slashes (``Retin A`` = ``Retin-A``)."""
-    return re.sub(r"[\s\-/]+", "", name.lower())
+    return _SEPARATORS.sub("", name.lower())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
+from pharmcheck.rules._medicines import _key  # how a name is looked up: the medicine table's own key
 from pharmcheck.site import Page
 
 # ----------------------------------------------------------------------------------------------
@@ -28,11 +29,6 @@ class Drug:
     generic: str
     controlled: bool  # a controlled substance (opioid, benzodiazepine, stimulant, anabolic steroid, ...)
     group: str
-
-
-def _key(name: str) -> str:
-    """How a name is looked up: lower case, without spaces and hyphens (``Retin A`` = ``Retin-A``)."""
-    return re.sub(r"[\s\-/]+", "", name.lower())
 
 
 def _load() -> dict[str, Drug]:
