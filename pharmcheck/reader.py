@@ -44,8 +44,11 @@ _CHROME_ARIA = frozenset(("navigation", "menu", "menubar", "banner", "contentinf
 _PRICE_ATTR = re.compile(r"^data-(?:product-)?(?:price|sale-price|price-amount|amount|currency)$")
 _VOID = frozenset(("input", "img", "br", "hr", "meta", "link"))
 _STRUCK_TAGS = frozenset(("del", "s", "strike"))
-_READ_APART = SKIPPED_TAGS | {"title", "meta", "base"}
 _FIELDS = frozenset(("input", "select", "textarea", "button"))
+_READ_APART = SKIPPED_TAGS | {"title", "meta", "base"}
+# Tags the walk reads something of without any attribute (a role, a link, an image, a field, struck text):
+# of any other tag without attributes, the tree gets its strings but no node (read_page would pass through it).
+_READ_BARE = frozenset(_ROLE_OF_TAG) | _READ_APART | _STRUCK_TAGS | _FIELDS | {"a", "img", "html", "head", "body"}
 _COMMAS = re.compile(r"(?<!\s)\s*,(?:\s*,)+")  # from the start of a white-space run only: linear (the same matches)
 MAX_BLOCKS = 50_000  # a hostile page cannot make the structure unbounded
 MAX_JSONLD = 20  # scripts read per page
@@ -128,6 +131,9 @@ def builder_class():
             super().__init__(*args, **kwargs)
             self._skipping = 0  # depth inside a skipped element
             self._text: list[str] = []
+            self._made: list[bool] = []  # for each open element: was a node made of it?
+            # Elements the walk reads something of even bare (and those whose strings bs4 types or keeps).
+            self._read_bare = _READ_BARE | set(self.string_containers) | set(self.preserve_whitespace_tags or ())
 
         def _flush(self) -> None:
             text = self._text
@@ -148,6 +154,13 @@ def builder_class():
                 return
             if self._text:
                 self._flush()
+            if not attrib and tag not in self._read_bare and not nsmap and tag[:1] != "{" and len(self.nsmaps) <= 1:
+                # A bare <b>, <span>, <br>, <picture>: the walk reads nothing of it but its strings, which stay
+                # apart as they would (the string before it ends here) in its parent.
+                self.soup.endData()
+                self._made.append(False)
+                return
+            self._made.append(True)
             if nsmap or tag[:1] == "{" or len(self.nsmaps) > 1:
                 return super().start(tag, attrib, nsmap)
             # lxml hands a fresh dict, or one shared empty mapping (whose every method is Python code).
@@ -160,6 +173,9 @@ def builder_class():
                 return
             if self._text:
                 self._flush()
+            if not self._made.pop():
+                self.soup.endData()
+                return
             if tag[:1] == "{" or len(self.nsmaps) > 1:
                 return super().end(tag)
             self.soup.endData()
