@@ -254,8 +254,11 @@ def detected_languages(text: str) -> list[tuple[str, int]]:
     """Languages whose function words the text uses, with their counts, most first."""
     from collections import Counter
 
+    return _ranked(Counter(_WORD.findall(text[:DETECT_CHARS].lower())))
+
+
+def _ranked(words: dict[str, int]) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
-    words = Counter(_WORD.findall(text[:DETECT_CHARS].lower()))
     for code in LANGUAGES:
         counts[code] = sum(words[w] for w in _stopwords(code) & words.keys())
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
@@ -271,7 +274,9 @@ def page_languages(page: Page) -> tuple[str, ...]:
     declared = declared_language(page)
     if declared in LANGUAGES:
         out.append(declared)
-    ranked = detected_languages(page.title + " " + page.text)
+    from collections import Counter
+
+    ranked = _ranked(Counter(_head_words(page)))
     if ranked:
         top = ranked[0][1]
         for code, n in ranked:
@@ -326,6 +331,26 @@ def _first_words(langs: tuple[str, ...], key: str) -> tuple[frozenset[str], tupl
 
 
 _WORDS: "weakref.WeakKeyDictionary[Page, tuple[frozenset[str], list[str]]]" = weakref.WeakKeyDictionary()
+
+
+def _head_words(page: Page) -> list[str]:
+    """The words :func:`detected_languages` reads of a page (its title, then the start of its text). The
+    text's are read off the lower-cased text in two scans, its start and the rest, that give :func:`page_words`
+    too (kept for it): the page's words are scanned once, not twice."""
+    title, text = page.title, page.text
+    head = (title + " " + text)[:DETECT_CHARS].lower()
+    n = DETECT_CHARS - len(title) - 1
+    low = lower(page)
+    if n <= 0 or page in _WORDS or len(title.lower()) != len(title) or head[len(title) :] != " " + low[:n]:
+        return _WORD.findall(head)
+    first, rest = _WORD.findall(low, 0, n), _WORD.findall(low, n)
+    if first and rest and _WORD.match(low, n - 1, n) and _WORD.match(low, n, n + 1):
+        words = {*first[:-1], first[-1] + rest[0], *rest[1:]}  # a word cut in two at n is one word
+    else:
+        words = {*first, *rest}
+    found = frozenset(words)
+    _WORDS[page] = (found, sorted(found))
+    return _WORD.findall(head, 0, len(title)) + first
 
 
 def page_words(page: Page) -> tuple[frozenset[str], list[str]]:

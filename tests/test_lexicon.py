@@ -147,3 +147,19 @@ def test_find_is_cached_and_gives_offsets_in_the_page_text():
     found = _lexicon.find(p, "no_prescription")
     assert found and p.text[found[0][0] : found[0][1]].lower().startswith("pas besoin")
     assert _lexicon.find(p, "no_prescription") is found
+
+
+def test_a_pages_words_and_languages_come_from_one_scan_with_the_same_answers():
+    # page_languages reads the start of the text, page_words all of it: one scan of each part serves both,
+    # a word cut at the detection limit included.
+    from collections import Counter
+
+    from pharmcheck.rules import _lexicon
+    from tests.helpers import make_site
+
+    for pad in range(6):
+        text = "x" * pad + " " + " ".join(["der", "und", "the", "langwort"] * 2500)
+        page = make_site(f"<html><head><title>Titel</title></head><body><p>{text}</p></body></html>").pages[0]
+        ranked = _lexicon._ranked(Counter(_lexicon._head_words(page)))
+        assert ranked == _lexicon.detected_languages(page.title + " " + page.text)
+        assert _lexicon.page_words(page)[0] == frozenset(_lexicon._WORD.findall(_lexicon.lower(page)))
