@@ -46,6 +46,7 @@ _VOID = frozenset(("input", "img", "br", "hr", "meta", "link"))
 _STRUCK_TAGS = frozenset(("del", "s", "strike"))
 _FIELDS = frozenset(("input", "select", "textarea", "button"))
 _READ_APART = SKIPPED_TAGS | {"title", "meta", "base"}
+_RARE_ATTRS = frozenset(("itemscope", "typeof", "itemprop", "property"))  # with data-*: read only when present
 # Tags the walk reads something of without any attribute (a role, a link, an image, a field, struck text):
 # of any other tag without attributes, the tree gets its strings but no node (read_page would pass through it).
 _READ_BARE = frozenset(_ROLE_OF_TAG) | _READ_APART | _STRUCK_TAGS | _FIELDS | {"a", "img", "html", "head", "body"}
@@ -295,7 +296,7 @@ def read_page(page: "Page", body: bytes) -> None:
             continue
         if type(node) is not Tag:
             if in_body and type(node) in text_types:
-                text = str(node)
+                text = node  # a str already (split and join make plain ones)
                 if "\x1b" in text or not text.isprintable():
                     text = control_sub("", text)
                 for part in text.split("\n") if "\n" in text else (text,):
@@ -337,17 +338,23 @@ def read_page(page: "Page", body: bytes) -> None:
         role = _ROLE_OF_TAG.get(name)
         itemtype = ""
         struck = name in _STRUCK_TAGS
+        rare = scoped = False  # rare: a data-* attribute or one of microdata and RDFa (most tags have none)
         if attrs:
+            for attr in attrs:
+                if attr[:5] == "data-" or attr in _RARE_ATTRS:
+                    rare = True
+                    break
             if name == "html" and attrs.get("lang"):
                 page.lang = str(attrs.get("lang")).strip().lower()[:20]
-            cfemail = attrs.get("data-cfemail")
-            if cfemail:
-                page.protected_emails.append(str(cfemail))
-            # What this element is to a reader.
-            scoped = attrs.get("itemscope") is not None
-            if scoped or attrs.get("typeof"):
-                itemtype = str(attrs.get("itemtype") or attrs.get("typeof") or "").rsplit("/", 1)[-1].rsplit(":", 1)[-1][:40]
-                role = "card" if itemtype.lower() in ("product", "offer", "drug", "aggregateoffer", "") else (role or "box")
+            if rare:
+                cfemail = attrs.get("data-cfemail")
+                if cfemail:
+                    page.protected_emails.append(str(cfemail))
+                # What this element is to a reader.
+                scoped = attrs.get("itemscope") is not None
+                if scoped or attrs.get("typeof"):
+                    itemtype = str(attrs.get("itemtype") or attrs.get("typeof") or "").rsplit("/", 1)[-1].rsplit(":", 1)[-1][:40]
+                    role = "card" if itemtype.lower() in ("product", "offer", "drug", "aggregateoffer", "") else (role or "box")
             has_class = bool(attrs.get("class"))
             if role in _CLASSED_ROLES or (role is None and name in ("span", "a")) or has_class:
                 chrome_cls, product_cls, old_cls = _class_signs(_classes(attrs))
@@ -358,8 +365,6 @@ def read_page(page: "Page", body: bytes) -> None:
                         role = "card"
                 if has_class and old_cls:
                     struck = True
-        else:
-            scoped = False
         if name == "body":
             in_body += 1
             actions |= _BODY
@@ -371,7 +376,7 @@ def read_page(page: "Page", body: bytes) -> None:
             new_block = len(blocks)
             blocks.append(Block(role, name, size, size, block_stack[-1] if block_stack else -1, itemtype, chrome > 0))
             block_stack.append(new_block)
-        if attrs:
+        if rare:
             if itemtype or scoped:
                 scope_stack.append(new_block)
                 actions |= _SCOPE
