@@ -299,16 +299,21 @@ class PageFacts:
         """Where the page's cart and buy controls sit; ``in_menus=False`` leaves out those of the header,
         the navigation and the footer (the shop's furniture, not a product's own button)."""
         if self._cart_positions is None:
+            from pharmcheck.rules import _lexicon
+
             langs = self.languages
             found: list[tuple[int, bool]] = []
-            for c in self.page.controls:
-                if _is_cart_words(c.text, langs):
-                    found.append((c.pos, self._in_menu(c.pos)))
-                    self.cart_labels.append(c.text)
-            for link in self.page.links:
-                if link.start >= 0 and link.text and _is_cart_words(link.text, langs):
-                    found.append((link.start, self._in_menu(link.start)))
-                    self.cart_labels.append(f"{link.text} -> {link.url}")
+            links = [link for link in self.page.links if link.start >= 0 and link.text]
+            labels = [c.text for c in self.page.controls] + [link.text for link in links]
+            if _lexicon.any_has(labels, "cart", langs) or _lexicon.any_has(labels, "buy_verbs", langs):
+                for c in self.page.controls:  # (most pages have no cart word on any control: not read one by one)
+                    if _is_cart_words(c.text, langs):
+                        found.append((c.pos, self._in_menu(c.pos)))
+                        self.cart_labels.append(c.text)
+                for link in links:
+                    if _is_cart_words(link.text, langs):
+                        found.append((link.start, self._in_menu(link.start)))
+                        self.cart_labels.append(f"{link.text} -> {link.url}")
             for form in self.page.forms:
                 if form.start >= 0 and re.search(r"cart|basket|warenkorb|panier|carrito|carrello|winkelwagen|koszyk|carrinho|add[-_]?to",
                                                  form.action, re.I):

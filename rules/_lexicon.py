@@ -31,7 +31,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pharmcheck.site import Page
 
@@ -292,7 +292,6 @@ def page_languages(page: Page) -> tuple[str, ...]:
 # ----------------------------------------------------------------------------------------------
 # Finding phrases
 
-_LOWER: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
 _FOUND: "weakref.WeakKeyDictionary[Page, dict[str, list[tuple[int, int]]]]" = weakref.WeakKeyDictionary()
 
 
@@ -486,6 +485,20 @@ def finditer(text: str, key: str, langs: tuple[str, ...] = ("en",)) -> Iterator[
 
 def has(text: str, key: str, langs: tuple[str, ...] = ("en",)) -> bool:
     return search(text, key, langs) is not None
+
+
+def any_has(texts: Iterable[str], key: str, langs: tuple[str, ...] = ("en",)) -> bool:
+    """Might one of ``texts`` (link texts, button labels) hold a phrase of a key? One search over them all,
+    joined by NUL, instead of one each: a phrase is bounded by non-word characters, so one found in a text
+    is found in the join (one that runs across two only costs the reading of each that follows)."""
+    rx = combined(langs, key)
+    if rx is None:
+        return False
+    lows = []
+    for text in texts:
+        low = text.lower()
+        lows.append(low if len(low) == len(text) else text)
+    return rx.search("\x00".join(lows)) is not None
 
 
 def all_languages() -> tuple[str, ...]:

@@ -284,16 +284,19 @@ def _headline(text: str) -> bool:
 def _lexicon_services(page: Page) -> Iterator[Signal]:
     """Pharmacy services in the page's languages: "Rezept einlösen", "E-Rezept", "envoyer votre ordonnance"."""
     langs = _lexicon.page_languages(page)
-    for link in page.links:
-        if link.text and len(link.text) < 80 and _lexicon.has(link.text, "pharmacy_services", langs) and _local(link.url, page.url):
-            yield Signal(SERVICES, True, page.url, f"{link.text} -> {link.url}", "link", "a link to a pharmacy service")
-            return
-    for blk in page.blocks:
-        if blk.kind == "heading" and not blk.chrome and not _headline(page.text[blk.start : blk.end]) \
-                and _lexicon.has(page.text[blk.start : blk.end], "pharmacy_services", langs):
-            yield Signal(SERVICES, True, page.url, page.text[blk.start : blk.end][:200], "heading",
-                         "a heading names a pharmacy service")
-            return
+    links = [link for link in page.links if link.text and len(link.text) < 80]
+    if _lexicon.any_has([link.text for link in links], "pharmacy_services", langs):  # (one search for them all)
+        for link in links:
+            if _lexicon.has(link.text, "pharmacy_services", langs) and _local(link.url, page.url):
+                yield Signal(SERVICES, True, page.url, f"{link.text} -> {link.url}", "link", "a link to a pharmacy service")
+                return
+    headings = [page.text[blk.start : blk.end] for blk in page.blocks if blk.kind == "heading" and not blk.chrome]
+    headings = [text for text in headings if not _headline(text)]
+    if _lexicon.any_has(headings, "pharmacy_services", langs):
+        for text in headings:
+            if _lexicon.has(text, "pharmacy_services", langs):
+                yield Signal(SERVICES, True, page.url, text[:200], "heading", "a heading names a pharmacy service")
+                return
     found = 0
     for lo, hi in _lexicon.find(page, "pharmacy_services"):
         if _drugs.context(page, lo, hi) == CLAIM and not facts.crosses_blocks(page, lo, hi):
