@@ -96,12 +96,10 @@ def prices_in(text: str, low: str, langs: tuple[str, ...], start: int = 0, end: 
 _DIGIT = re.compile(r"\d")
 
 
-def _prices(low: str, langs: tuple[str, ...], start: int, end: int, struck: list[tuple[int, int]] | None) -> Iterator[Price]:
-    from pharmcheck.rules import _lexicon
-
+def _amounts(low: str, start: int, end: int, struck: list[tuple[int, int]] | None) -> Iterator[tuple[re.Match[str], float]]:
+    """The money amounts of ``low[start:end]`` that are no old price, with their matches."""
     if _DIGIT.search(low, start, end) is None:
         return  # every amount has a digit: most blocks and sentences have none
-    per_unit = _lexicon.combined(langs, "per_unit")
     for m in _PRICE_RX.finditer(low, start, end):
         if struck and any(a <= m.start() < b for a, b in struck):
             continue  # a struck-through old price (<del>, <s>): not what the buyer pays
@@ -110,6 +108,14 @@ def _prices(low: str, langs: tuple[str, ...], start: int, end: int, struck: list
             continue
         if _OLD_PRICE_BEFORE.search(low[max(start, m.start() - 14) : m.start()]):
             continue  # "was $89", "statt 12,99 €", "au lieu de 20 €": the old price
+        yield m, amount
+
+
+def _prices(low: str, langs: tuple[str, ...], start: int, end: int, struck: list[tuple[int, int]] | None) -> Iterator[Price]:
+    from pharmcheck.rules import _lexicon
+
+    per_unit = _lexicon.combined(langs, "per_unit")
+    for m, amount in _amounts(low, start, end, struck):
         cur = _currency(m.group("pre") or m.group("post"))
         after = low[m.end() : min(end, m.end() + 24)]
         before = low[max(start, m.start() - 24) : m.start()]
@@ -291,7 +297,7 @@ class PageFacts:
         included)? Kept per range: the offer readers ask it of the same blocks around each mention."""
         found = self._priced.get((lo, hi))
         if found is None:
-            found = self._priced[(lo, hi)] = next(_prices(self.low, self.languages, lo, hi, None), None) is not None
+            found = self._priced[(lo, hi)] = next(_amounts(self.low, lo, hi, None), None) is not None
         return found
 
     # Cart controls: buttons and submit inputs whose words are a shop's, and links whose text is.
