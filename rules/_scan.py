@@ -76,36 +76,55 @@ class _Tokens:
         return i < len(self.sorted) and self.sorted[i].startswith(word)
 
 
-_TOKENS: "weakref.WeakKeyDictionary[Page, _Tokens]" = weakref.WeakKeyDictionary()
 _FIRST_TOKEN = re.compile(r"[a-z0-9]+")
 
 
+class _Places:
+    """A page's keyword places, and its words (made on the first place asked for)."""
+
+    __slots__ = ("found", "tokens")
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[int]] = {}
+        self.tokens: _Tokens | None = None
+
+
+_POSITIONS: "weakref.WeakKeyDictionary[Page, _Places]" = weakref.WeakKeyDictionary()
+
+
+def _places(page: Page) -> _Places:
+    places = _POSITIONS.get(page)
+    if places is None:
+        places = _POSITIONS[page] = _Places()
+    return places
+
+
 def _tokens(page: Page) -> _Tokens:
-    tokens = _TOKENS.get(page)
-    if tokens is None:
-        tokens = _TOKENS[page] = _Tokens(lower_text(page))
-    return tokens
-
-
-_POSITIONS: "weakref.WeakKeyDictionary[Page, dict[str, list[int]]]" = weakref.WeakKeyDictionary()
+    places = _places(page)
+    if places.tokens is None:
+        places.tokens = _Tokens(lower_text(page))
+    return places.tokens
 
 
 def positions(page: Page, low: str, word: str) -> list[int]:
     """Where ``word`` occurs in the lower-cased text (cached per page: several rules ask for "prescri")."""
-    cache = _POSITIONS.get(page)
-    if cache is None:
-        cache = _POSITIONS[page] = {}
-    found = cache.get(word)
+    places = _places(page)  # (one look-up of the page for both its places and its words)
+    found = places.found.get(word)
     if found is None:
         found = []
         # Searching 100 KB for a word costs ~70 µs; asking the sorted word list whether any word starts
         # with it costs ~1 µs, and most words are absent from most pages.
         first = _FIRST_TOKEN.search(word)
-        i = low.find(word) if first is None or _tokens(page).has_prefix(first.group(0).encode()) else -1
+        if first is not None:
+            if places.tokens is None:
+                places.tokens = _Tokens(lower_text(page))
+            i = low.find(word) if places.tokens.has_prefix(first.group(0).encode()) else -1
+        else:
+            i = low.find(word)
         while i != -1:
             found.append(i)
             i = low.find(word, i + len(word))
-        cache[word] = found
+        places.found[word] = found
     return found
 
 
