@@ -397,7 +397,10 @@ class _Hit(NamedTuple):
 def _keyword_places(page: Page, low: str, word: str) -> list[int]:
     """Where ``word`` starts a word in the page (the first and last MAX_PLACES // 2), from the per-page
     positions that the other rules share (``_drugs.positions``)."""
-    return [i for i in head_and_tail(positions(page, low, word), MAX_PLACES) if not (i and low[i - 1].isalpha())]
+    found = positions(page, low, word)
+    if not found:
+        return []  # most keywords are on no page
+    return [i for i in head_and_tail(found, MAX_PLACES) if not (i and low[i - 1].isalpha())]
 
 
 def _hits(page: Page, low: str, patterns: tuple[_Pattern, ...]) -> Iterator[_Hit]:
