@@ -350,7 +350,7 @@ def _read_claims(page: Page, reading: _Reading) -> None:
     for lo, hi in _lexicon.find(page, "pharmacy_services")[:_LIMIT]:
         # "Rezept einlösen", "E-Rezept", "envoyez votre ordonnance": the pharmacy takes prescriptions.
         # Only a service that names the prescription itself ("Rezept einlösen", not "Notdienst").
-        if _drugs.context(page, lo, hi) == CLAIM and _lexicon.has(page.text[lo:hi], "prescription_words", _lexicon.LANGUAGES):
+        if _lexicon.has(page.text[lo:hi], "prescription_words", _lexicon.LANGUAGES) and _drugs.context(page, lo, hi) == CLAIM:
             reading.add("required", Hit("refill", page.url, site_facts.block_quote(page, lo, hi), "text", False))
     for lo, hi in _lexicon.find(page, "prescription_required")[:_LIMIT]:
         if any(lo < b and a < hi for a, b in red_spans):
