@@ -14,6 +14,7 @@ the sentence), never from the menu around it. The readers of each kind of place 
 
 from __future__ import annotations
 
+import bisect
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -191,8 +192,6 @@ def block_quote(page: Page, start: int, end: int, limit: int = MAX_QUOTE) -> str
     paragraph), cut to its sentence when the block is long: proof that never runs into the menu beside it."""
     from pharmcheck.rules._drugs import sentence_bounds
 
-    import bisect
-
     b = page.block_at(start, end)
     text = page.text
     lo, hi = (page.blocks[b].start, page.blocks[b].end) if b != -1 else (0, len(text))
@@ -217,8 +216,6 @@ def block_quote(page: Page, start: int, end: int, limit: int = MAX_QUOTE) -> str
 def crosses_blocks(page: Page, start: int, end: int) -> bool:
     """Does ``page.text[start:end]`` run from one block into another ("Prescriptions | Refill" across two
     menu items)? Flattened text joins blocks with a space; a phrase read across them was never written."""
-    import bisect
-
     first = bisect.bisect_right(page.line_starts, start) - 1
     last = bisect.bisect_right(page.line_starts, max(start, end - 1)) - 1
     if first < 0 or first == last:
@@ -288,8 +285,6 @@ class PageFacts:
 
     def mentions_in(self, lo: int, hi: int) -> list:
         """The medicine mentions that start in ``[lo, hi)`` (bisected: a catalogue names thousands)."""
-        import bisect
-
         return self.mentions[bisect.bisect_left(self.mention_starts, lo) : bisect.bisect_left(self.mention_starts, hi)]
 
     def has_price(self, lo: int, hi: int) -> bool:
@@ -334,8 +329,6 @@ class PageFacts:
         return b != -1 and self.page.blocks[b].chrome
 
     def has_cart_in(self, start: int, end: int) -> bool:
-        import bisect
-
         pos = self.cart_positions(in_menus=False)
         i = bisect.bisect_left(pos, start)
         return i < len(pos) and pos[i] <= end

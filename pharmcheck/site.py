@@ -9,6 +9,7 @@ registered domains :mod:`pharmcheck.urls`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
@@ -210,8 +211,6 @@ class Page:
 
     def block_at(self, start: int, end: int | None = None) -> int:
         """The innermost block that holds ``page.text[start:end]``, or -1."""
-        import bisect
-
         end = start if end is None else end
         i = bisect.bisect_right(self.line_starts, start) - 1
         if i < 0 or i >= len(self.line_blocks):
