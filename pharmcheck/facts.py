@@ -113,9 +113,9 @@ def _amounts(low: str, start: int, end: int, struck: list[tuple[int, int]] | Non
 
 
 def _prices(low: str, langs: tuple[str, ...], start: int, end: int, struck: list[tuple[int, int]] | None) -> Iterator[Price]:
-    from pharmcheck.rules import _lexicon
+    from pharmcheck.rules._lexicon import combined  # (a module, not the package: no from-list to resolve per call)
 
-    per_unit = _lexicon.combined(langs, "per_unit")
+    per_unit = combined(langs, "per_unit")
     for m, amount in _amounts(low, start, end, struck):
         cur = _currency(m.group("pre") or m.group("post"))
         after = low[m.end() : min(end, m.end() + 24)]
@@ -375,9 +375,9 @@ def languages(site: Site) -> list[str]:
 
 
 def _quantity(low: str, start: int, end: int, langs: tuple[str, ...]) -> int | None:
-    from pharmcheck.rules import _lexicon
+    from pharmcheck.rules._lexicon import combined
 
-    units = _lexicon.combined(langs, "quantity_units")
+    units = combined(langs, "quantity_units")
     if units is None:
         return None
     for m in units.finditer(low, start, end):
