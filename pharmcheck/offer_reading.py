@@ -56,9 +56,10 @@ def _offers_in_blocks(page: Page, pf: PageFacts) -> list[Offer]:
             if blk.chrome or blk.end - blk.start > MAX_CARD or blk.tag in ("body", "main"):
                 break
             prices = pf.has_price(blk.start, blk.end)
-            data_price = any(p.name in ("data-price", "data-product-price", "data-price-amount", "data-sale-price")
-                             for bb, props in props_by_block.items() if bb != -1 and blk.start <= page.blocks[bb].start <= blk.end
-                             for p in props)
+            data_price = bool(props_by_block) and any(  # (most pages have no price data attribute)
+                p.name in ("data-price", "data-product-price", "data-price-amount", "data-sale-price")
+                for bb, props in props_by_block.items() if bb != -1 and blk.start <= page.blocks[bb].start <= blk.end
+                for p in props)
             cart = pf.has_cart_in(blk.start, blk.end)
             if prices or cart or data_price:
                 chosen = (b, blk, cart, data_price)
