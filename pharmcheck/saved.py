@@ -26,6 +26,17 @@ MAX_DEPTH = 12
 
 def walk_pages(root: Path, max_entries: int = MAX_ENTRIES) -> tuple[list[Path], list[str]]:
     """The page files under ``root`` (no symbolic links, bounded), sorted; and notes on what was skipped."""
+    pages, links, _, cut = _walk(root, max_entries)
+    notes = []
+    if links:
+        notes.append(f"{links} symbolic link(s) in the folder were not followed (they may point outside it)")
+    if cut:
+        notes.append(f"the folder holds more than {max_entries} entries: only the first {max_entries} were looked at")
+    return sorted(pages), notes
+
+
+def _walk(root: Path, max_entries: int) -> tuple[list[Path], int, int, bool]:
+    """The page files under ``root``, the links not followed, the entries looked at, whether it was cut."""
     pages: list[Path] = []
     links = 0
     seen = 0
@@ -53,12 +64,46 @@ def walk_pages(root: Path, max_entries: int = MAX_ENTRIES) -> tuple[list[Path], 
                         pages.append(Path(entry.path))
         except OSError:
             continue
-    notes = []
-    if links:
-        notes.append(f"{links} symbolic link(s) in the folder were not followed (they may point outside it)")
-    if cut:
-        notes.append(f"the folder holds more than {max_entries} entries: only the first {max_entries} were looked at")
-    return sorted(pages), notes
+    return pages, links, min(seen, max_entries), cut
+
+
+def several_sites(target: str, max_entries: int = MAX_ENTRIES) -> list[str] | None:
+    """The names of the site folders when ``target`` is a folder of several saved sites, else None.
+
+    ``pharmcheck check examples`` (the folder of the bundled example sites) must not merge three sites
+    into one report: a folder with no page of its own whose subfolders each hold pages is several sites.
+    The subfolders are walked as :func:`walk_pages` walks (no link followed), within one budget of
+    ``max_entries`` for them all."""
+    text = (target or "").strip()
+    if not text or "://" in text:
+        return None
+    path = Path(text).expanduser()
+    try:
+        if not path.is_dir() or path.is_symlink():
+            return None
+        with os.scandir(path) as it:
+            entries = sorted(it, key=lambda e: e.name)[:max_entries]
+    except OSError:
+        return None
+    folders = []
+    for entry in entries:
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and entry.name.lower().endswith(PAGE_SUFFIXES):
+            return None  # pages of its own: one site
+        if stat.S_ISDIR(mode):
+            folders.append(entry)
+    sites, budget = [], max_entries - len(entries)
+    for entry in folders:
+        if budget <= 0:
+            break
+        pages, _, seen, _ = _walk(Path(entry.path), budget)
+        budget -= max(1, seen)
+        if pages:
+            sites.append(entry.name)
+    return sites if len(sites) >= 2 else None
 
 
 def read_saved(target: str, path: Path, config: "FetchConfig") -> RawSite:
@@ -74,7 +119,9 @@ def read_saved(target: str, path: Path, config: "FetchConfig") -> RawSite:
         index = [p for p in files if p.name.lower() in ("index.html", "index.htm")]
         start = min(index, key=lambda p: len(p.parts)) if index else (files[0] if files else None)
         if start is None:
-            raw.error, raw.error_kind = f"{target}: the folder holds no .html pages", "invalid-input"
+            cut = any(n.startswith("the folder holds more than") for n in notes)
+            found = f"no .html page in its first {MAX_ENTRIES} entries" if cut else "no .html pages"
+            raw.error, raw.error_kind = f"{target}: the folder holds {found}", "invalid-input"
             return raw
         files.remove(start)
         if len(files) > config.offline_max_files:

@@ -3,37 +3,17 @@
 ``pharmcheck check examples`` (the folder that holds the bundled example sites) must not merge three
 sites into one report: a folder with no page of its own whose subfolders each hold pages is several
 sites, and the check says so instead of guessing. The CLI and the Python API both ask here before the
-engine runs. (The natural home of this test is the offline reader in fetch.py; it lives here until then.)
+engine runs; the test itself is the offline reader's (:func:`pharmcheck.saved.several_sites`), which walks
+folders one way only: bounded, no link followed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
+from .saved import several_sites
 
-
-def _has_pages(folder: Path, *, deep: bool) -> bool:
-    files = folder.rglob("*") if deep else folder.iterdir()
-    try:
-        return any(p.is_file() and p.suffix.lower() in PAGE_SUFFIXES for p in files)
-    except OSError:
-        return False
-
-
-def several_sites(target: str) -> list[str] | None:
-    """The names of the site folders when ``target`` is a folder of several saved sites, else None."""
-    text = (target or "").strip()
-    if not text or "://" in text:
-        return None
-    path = Path(text).expanduser()
-    try:
-        if not path.is_dir() or _has_pages(path, deep=False):
-            return None
-        sites = sorted(p.name for p in path.iterdir() if p.is_dir() and _has_pages(p, deep=True))
-    except OSError:
-        return None
-    return sites if len(sites) >= 2 else None
+__all__ = ["several_sites", "several_sites_message", "invalid_input_report"]
 
 
 def several_sites_message(target: str, sites: list[str]) -> str:

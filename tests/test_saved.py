@@ -60,3 +60,21 @@ def test_a_served_body_without_content_type_is_sniffed_as_the_standard_says() ->
         assert RawPage(url="https://x.example/", headers={}, body=body).is_html, body
     for body in (b"%PDF-1.7", b"{\"a\": 1}", b"<pre>x", b"<hr>", b"GIF89a"):
         assert not RawPage(url="https://x.example/", headers={}, body=body).is_html, body
+
+
+def test_several_sites_are_found_by_the_same_bounded_walk(tmp_path: Path) -> None:
+    from pharmcheck.saved import several_sites
+
+    root = tmp_path / "sites"
+    for name in ("a", "b"):
+        (root / name / "deep").mkdir(parents=True)
+        (root / name / "deep" / "index.html").write_text("<html><body><h1>Shop</h1></body></html>")
+    (root / "c").symlink_to(tmp_path / "elsewhere", target_is_directory=True)  # a link: not a site of the folder
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "index.html").write_text("<html><body>x</body></html>")
+    (root / "empty").mkdir()
+    assert several_sites(str(root)) == ["a", "b"]
+    assert several_sites(str(root / "a")) is None  # one site
+    assert several_sites(str(root), max_entries=5) is None  # past the budget, the second site is not looked for
+    (root / "index.html").write_text("<html><body>home</body></html>")
+    assert several_sites(str(root)) is None  # pages of its own: one site
