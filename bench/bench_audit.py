@@ -98,11 +98,12 @@ class RssSampler:
         self._thread.start()
 
     @staticmethod
-    def _rss(pid: int) -> int:
+    def _rss(pid: int, field: str = "VmRSS:") -> int:
+        """A memory figure of /proc/PID/status in bytes: VmRSS (now) or VmHWM (the peak so far)."""
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         return int(line.split()[1]) * 1024
         except OSError:
             pass

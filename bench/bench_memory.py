@@ -38,17 +38,6 @@ def write_list(path: Path, lines: int) -> None:
             f.write("".join(f"http://10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/\n" for i in range(start, min(lines, start + 65536))))
 
 
-def hwm(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def run(lines: int, fmt: str, workers: str | None, folder: Path) -> dict:
     listing = folder / f"list-{lines}.txt"
     write_list(listing, lines)
@@ -61,7 +50,7 @@ def run(lines: int, fmt: str, workers: str | None, folder: Path) -> dict:
     sampler = RssSampler(proc.pid)
     high = 0
     while proc.poll() is None:
-        high = max(high, hwm(proc.pid))
+        high = max(high, RssSampler._rss(proc.pid, "VmHWM:"))
         time.sleep(0.5)
     sampler.stop()
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
