@@ -273,7 +273,9 @@ class PageFacts:
         from pharmcheck.rules import _lexicon, _medicines
         from pharmcheck.rules._text import lower_text
 
-        self.page = page
+        # A weak proxy: this object is the value of a WeakKeyDictionary keyed on the page, and a strong
+        # reference back to its key would keep both alive for good (a worker grew ~1 MB a site).
+        self.page = weakref.proxy(page)
         self.low = lower_text(page)
         self.languages = _lexicon.page_languages(page)
         self.mentions = _medicines.page_mentions(page)

@@ -111,3 +111,38 @@ def test_a_crashing_rule_never_leaves_a_site_likely_legitimate(monkeypatch):
     report = analyze(make_site(html).raw)
     assert report["verdict"]["code"] == "caution"
     assert "cross-border-error" in report["verdict"]["cautions"]
+
+
+def test_a_judged_site_leaves_nothing_behind():
+    """Every per-page cache is keyed weakly on the page: once a site's report is made and the site let go,
+    none of its pages is alive. A cached value holding its own page strongly (as PageFacts once did) kept
+    every page and all the caches' entries for good: an audit worker grew by about 1 MB a site."""
+    import gc
+    import weakref
+
+    from pharmcheck.engine import analyze
+    from pharmcheck.fetch import FetchConfig
+    from pharmcheck.saved import read_saved
+    from pharmcheck import site as site_module
+
+    root = Path(__file__).resolve().parent.parent / "examples"
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    assert folders, "the bundled examples are the sites judged here"
+    created: list[weakref.ref] = []
+    original = site_module.Page.__init__
+
+    def tracked(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        created.append(weakref.ref(self))
+
+    site_module.Page.__init__ = tracked
+    try:
+        for folder in folders:
+            report = analyze(read_saved(str(folder), folder, FetchConfig()))
+            assert report["verdict"]["code"] != "could-not-check"
+    finally:
+        site_module.Page.__init__ = original
+    gc.collect()
+    assert created, "pages were read"
+    alive = [ref() for ref in created if ref() is not None]
+    assert not alive, f"{len(alive)} of {len(created)} pages still alive after their reports: {[p.url for p in alive][:3]}"
