@@ -7,6 +7,7 @@ bs4, rich, the rules) are imported inside the commands so that `pharmcheck --hel
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from enum import Enum
 from pathlib import Path
@@ -64,9 +65,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
 ) -> None:
-    pass
+    if ctx.invoked_subcommand != "check":
+        gc.enable()  # main() paused the collector for the start; only check keeps it paused until its rules are loaded
 
 
 def _config(max_pages: int, timeout: float, ca_bundle: Optional[Path], **extra):
@@ -138,6 +141,7 @@ def check(
             from .engine import settle_for_one_check
 
             settle_for_one_check()  # rules loaded, then gc.freeze(): this process checks one site and exits
+        gc.enable()
         report = check_sync(target, config)
     invalid = report["error"] is not None and report["error"]["kind"] == "invalid-input"
     to_file = output is not None and str(output) != "-"
@@ -391,6 +395,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     command = get_command(app)
     install(command)  # the parameters read without pydantic (60-80 ms of each start)
     if argv is None:  # pharmcheck's own process (the console script, python -m pharmcheck)
+        # The start makes a few hundred thousand objects that live as long as the process (modules, tables,
+        # patterns): the collector's passes over them find nothing and cost 20-40 ms of a check. Paused
+        # here, enabled again by the command (check: once its rules are loaded and frozen, see _root).
+        gc.disable()
         global _OWN_PROCESS
         _OWN_PROCESS = True
         from .reader import import_bs4_for_reading
