@@ -399,6 +399,9 @@ def main(argv: Optional[list[str]] = None) -> None:
         # patterns): the collector's passes over them find nothing and cost 20-40 ms of a check. Paused
         # here, enabled again by the command (check: once its rules are loaded and frozen, see _root).
         gc.disable()
+        from .patterncache import install as compiled_patterns_from_disk
+
+        compiled_patterns_from_disk()  # the regular expressions compiled by the last run (about 100 ms of a check)
         global _OWN_PROCESS
         _OWN_PROCESS = True
         from .reader import import_bs4_for_reading

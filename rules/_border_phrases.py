@@ -32,7 +32,7 @@ _SAME_COUNTRY = {"US": {"PR"}, "PR": {"US"}}  # Puerto Rico is in the US market
 
 
 def _alternation(names) -> str:
-    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(set(names), key=len, reverse=True))
+    return "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(set(names), key=lambda n: (-len(n), n)))
 
 
 # A country as written in running text. A bare "us" is a pronoun: "the US" and "U.S." only (and the

@@ -131,7 +131,7 @@ def pattern(code: str, key: str) -> re.Pattern[str] | None:
     """One expression for all the phrases of a key in a language (None when it has none)."""
     if key == "stopwords":
         raise LexiconError("stopwords are counted, not matched")
-    phrases = sorted(set(lexicon(code).words[key]), key=len, reverse=True)  # the longest reading first
+    phrases = sorted(set(lexicon(code).words[key]), key=lambda p: (-len(p), p))  # the longest reading first (then A-Z: one pattern whatever the hash seed)
     if not phrases:
         return None
     body = "|".join(compile_phrase(p) for p in phrases)

@@ -143,7 +143,7 @@ _REGISTER_HOSTS = frozenset((
     "healthcareimprovementscotland.org", "hiw.org.uk", "dimdi.de", "bfarm.de", "aemps.gob.es", "ansm.sante.fr",
     "ordre.pharmacien.fr", "salute.gov.it", "cbg-meb.nl", "legitscript.com",
 ))
-_REGISTER_WORD = lazy_re("|".join(re.escape(h.split(".")[0]) for h in _REGISTER_HOSTS))
+_REGISTER_WORD = lazy_re("|".join(re.escape(h.split(".")[0]) for h in sorted(_REGISTER_HOSTS)))
 _REGISTER_IMAGE = lazy_re(r"gphc|cqc|mhra|eu[-_ ]?logo|common[-_ ]?logo|legitscript|registered[-_ ]pharmacy")
 
 _URL_WORDS = lazy_re(r"[\-_/+.=?&%]+")

@@ -14,6 +14,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 REAL_PAGES = REPO_ROOT.parent / "shared" / "data" / "real-pages"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pattern_cache_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The `pharmcheck` processes the tests start keep their compiled patterns (pharmcheck/patterncache.py)
+    in a folder of this run, never in the home folder of whoever runs the tests."""
+    import os
+
+    os.environ["PHARMCHECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("pattern-cache"))
+
+
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
     """The test certificate authority: the client is told to trust it, and "valid" servers use it."""
