@@ -10,10 +10,13 @@ microseconds per keyword place instead of a regular-expression scan of its whole
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Any
 
 from pharmcheck.lazyre import lazy_re
-from pharmcheck.rules._drugs import Phrase
+from pharmcheck.rules._drugs import Phrase, context, positions, sentence_bounds
+from pharmcheck.rules._text import MAX_PLACES, head_and_tail, line_starts
+from pharmcheck.site import Page
 from pharmcheck.rules._places import COUNTRIES
 
 # ----------------------------------------------------------------------------------------------
@@ -232,3 +235,36 @@ _DOMESTIC = Phrase(
 # A negation inside the phrase itself: "we never ship from abroad", "customers not in the US".
 _NEGATED_INSIDE = lazy_re(r"\b(?:not|never|no\s+longer)\b|n['’]t\b")
 _NO_BEFORE = lazy_re(r"(?:\bno|\bwithout|\bnot)\s+(?:\w+\s+)?$")
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading a phrase in its page (the cross-border rule and its currency reading, rules/_border_money.py)
+
+def _keyword_places(page: Page, low: str, word: str) -> list[int]:
+    """Where ``word`` starts a word in the page (the first and last MAX_PLACES // 2), from the per-page
+    positions that the other rules share (``_drugs.positions``)."""
+    found = positions(page, low, word)
+    if not found:
+        return []  # most keywords are on no page
+    return [i for i in head_and_tail(found, MAX_PLACES) if not (i and low[i - 1].isalpha())]
+
+
+def _context(page: Page, start: int, end: int) -> str:
+    """:func:`_drugs.context` within the sentence, cut at the lines that begin with a capital letter.
+
+    Page text runs its blocks together: without the cut, a menu item "How to order" before a sentence
+    would read as a warning ("how to ..."). A line that does not begin with a capital letter continues the
+    line before it (an inline tag splits a sentence into lines: "We do <b>not</b> ship ...").
+    """
+    lo, hi = sentence_bounds(page, start, end)
+    starts, lines = line_starts(page), page.lines
+    if len(starts) > 1:
+        k = bisect_right(starts, start) - 1
+        while k > 0 and starts[k] > lo and not lines[k][:1].isupper():
+            k -= 1
+        lo = max(lo, starts[k])
+        k = bisect_right(starts, max(start, end - 1)) - 1
+        while k + 1 < len(lines) and starts[k + 1] < hi and not lines[k + 1][:1].isupper():
+            k += 1
+        hi = min(hi, starts[k] + len(lines[k]))
+    return context(page, start, end, bounds=(lo, max(hi, end)))
