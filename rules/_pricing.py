@@ -58,6 +58,7 @@ DRUG_CONTEXT_LINES = 30  # an offer belongs to a drug named at most this many li
 DRUG_CONTEXT_CHARS = 1000  # ... and at most this many characters before it
 GROUP_MAX_LINES = 4  # prices this many lines after a quantity still belong to it
 MAX_OFFERS_PER_PAGE = 400  # enough to judge a page; bounds the work on huge catalogues
+MAX_EVIDENCE = 5  # evidence items per finding of the prices rule
 MAX_QUANTITY = 2000
 PROSE_LINE_CHARS = 100  # a drug named in a line longer than this is prose, not a product name ...
 HEADER_LINES = 40  # a "Per pill" column heading applies to the rows at most this many lines below it

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pharmcheck.rules import _pricing, prices
+from pharmcheck.rules import _price_pitches, _pricing, prices
 from pharmcheck.rules._pricing import USD_PER_UNIT, extract_offers, load_reference
 
 from pharmcheck.findings import FAIL, INFO, NOT_APPLICABLE, PASS, WARN
@@ -681,7 +681,7 @@ def test_a_long_run_of_digits_costs_linear_time():
 
 
 def test_the_spam_phrases_are_read_only_where_they_can_start_with_the_same_matches():
-    # prices.py tries its bonus, discount and cheapest patterns only at their start words (finditer_at);
+    # _price_pitches.py tries its bonus, discount and cheapest patterns only at their start words (finditer_at);
     # each must find what a scan of every position finds, overlaps and rejected matches included.
     from pharmcheck.rules._scan import finditer_at, occurrences
 
@@ -689,9 +689,9 @@ def test_the_spam_phrases_are_read_only_where_they_can_start_with_the_same_match
     atoms = ["free ", "bonus ", "extra ", "+5 free", "+ 12 bonus", "pills", "tablets ", "box", " ", "sugar-", "save ",
              "savings of up to 70%", "50% off", "75 % discount", "100%", "cheapest ", "shipping", "lowest price online",
              "guarantee the lowest prices", "rock-bottom prices", "we beat any price", "best price guaranteed", "9", "%"]
-    readers = ((prices._BONUS_RX, lambda low: occurrences(low, prices._BONUS_STARTS)),
-               (prices._DISCOUNT_RX, prices._discount_starts),
-               (prices._CHEAPEST_RX, lambda low: occurrences(low, prices._CHEAPEST_STARTS)))
+    readers = ((_price_pitches._BONUS_RX, lambda low: occurrences(low, _price_pitches._BONUS_STARTS)),
+               (_price_pitches._DISCOUNT_RX, _price_pitches._discount_starts),
+               (_price_pitches._CHEAPEST_RX, lambda low: occurrences(low, _price_pitches._CHEAPEST_STARTS)))
     for _ in range(2000):
         low = "".join(rnd.choice(atoms) for _ in range(rnd.randint(1, 12)))
         for rx, starts in readers:
