@@ -40,8 +40,8 @@ def get_rule(rule_id: str) -> ModuleType:
     raise UnknownRule(f"unknown rule {rule_id!r} (known rules: {known})")
 
 
-def gate_answer(site):  # -> online_pharmacy.Detection
+def gate_answer(site):  # -> _gate_signals.Detection
     """Is the site an online pharmacy? The gate's typed answer, computed once per site."""
-    from pharmcheck.rules import online_pharmacy
+    from pharmcheck.rules import _gate_signals
 
-    return online_pharmacy.detect(site)
+    return _gate_signals.detect(site)
