@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -22,7 +23,7 @@ app = typer.Typer(
     name="pharmcheck",
     help="Check whether an online pharmacy shows the signs of a safe, legitimate pharmacy, with the evidence "
     "for every finding. pharmcheck reports risk signals; it does not certify a pharmacy.",
-    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+    add_completion=False,  # pharmcheck's own --install-completion / --show-completion: see _completion
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -63,10 +64,52 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def _completion_shell(value: str) -> str:
+    """The shell named, else the one pharmcheck runs in, else $SHELL's: typer's own options give up when
+    the parent is sh (a Makefile, CI, a Dockerfile's RUN), with no way to name the shell."""
+    name = value.strip().lower()
+    if not name:
+        from typer._completion_shared import _get_shell_name
+
+        name = (_get_shell_name() or "").lower()
+        if name not in _SHELLS:
+            name = os.path.basename(os.environ.get("SHELL", "")).lower()
+    if name not in _SHELLS:
+        what = f"shell {name!r} is not supported" if name else "cannot tell which shell this is"
+        raise _usage(f"{what}: name one of {', '.join(_SHELLS[:4])}, e.g. 'pharmcheck completion bash'", command="completion")
+    return name
+
+
+def _complete(shell: str, install: bool) -> None:
+    from typer._completion_shared import get_completion_script
+    from typer._completion_shared import install as install_script
+
+    if install:
+        shell, path = install_script(shell=shell, prog_name="pharmcheck", complete_var="_PHARMCHECK_COMPLETE")
+        typer.echo(f"{shell} completion installed in {path}; it takes effect in a new terminal")
+    else:
+        typer.echo(get_completion_script(prog_name="pharmcheck", complete_var="_PHARMCHECK_COMPLETE", shell=shell))
+
+
+def _completion_flag(ctx: typer.Context, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _complete(_completion_shell(""), install=param.name == "install_completion")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+    install_completion: bool = typer.Option(
+        False, "--install-completion", callback=_completion_flag, expose_value=False, is_eager=True,
+        help="Install completion for the shell you are in (or $SHELL); to name one: pharmcheck completion SHELL --install."),
+    show_completion: bool = typer.Option(
+        False, "--show-completion", callback=_completion_flag, expose_value=False, is_eager=True,
+        help="Print the completion script for the shell you are in (or $SHELL), to copy or customise it."),
 ) -> None:
     if ctx.invoked_subcommand != "check":
         gc.enable()  # main() paused the collector for the start; only check keeps it paused until its rules are loaded
@@ -83,7 +126,7 @@ def _config(max_pages: int, timeout: float, ca_bundle: Optional[Path], **extra):
 
 def _usage(message: str, command: str = "check") -> typer.Exit:
     """A usage error of pharmcheck's own, in the one-line form click's are given (see main)."""
-    _err(f"{message} (try 'pharmcheck {command} -h')")
+    _err(f"{message} (try '{' '.join(('pharmcheck', command)) if command else 'pharmcheck'} -h')")
     return typer.Exit(ExitStatus.USAGE)
 
 
@@ -95,6 +138,15 @@ def _write_file(path: Path, text: str) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file private (0600): give it the mode a file written in place would have (the
+        # umask's, or the mode of the file it replaces): a report is often written to be shared.
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            mask = os.umask(0o022)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)
@@ -190,8 +242,17 @@ def check(
 
 
 @app.command()
+def completion(
+    shell: str = typer.Argument("", metavar="SHELL", autocompletion=lambda: list(_SHELLS[:4]), help="bash, zsh, fish or powershell (default: the shell you are in, else $SHELL)."),
+    install: bool = typer.Option(False, "--install", help="Install the script where the shell reads it, instead of printing it."),
+) -> None:
+    """Print (or --install) the shell completion script: commands, options and their choices complete with Tab."""
+    _complete(_completion_shell(shell), install=install)
+
+
+@app.command()
 def rules(
-    rule_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="Show one rule's documentation."),
+    rule_id: Optional[str] = typer.Argument(None, metavar="ID", help="Show one rule's documentation."),
     scoring: bool = typer.Option(False, "--scoring", help="Print the scoring table (weights, outcome scores) as JSON."),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="text for a person; json for tools: every rule (or the one named) with its weight, documentation and outcomes."),
 ) -> None:
@@ -392,6 +453,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     from .cli_params import install
 
     exceptions = _click_exceptions()
+    if os.environ.get("_PHARMCHECK_COMPLETE"):  # the shell asks for completions (see completion)
+        from typer._completion_classes import completion_init
+
+        completion_init()
     command = get_command(app)
     install(command)  # the parameters read without pydantic (60-80 ms of each start)
     if argv is None:  # pharmcheck's own process (the console script, python -m pharmcheck)

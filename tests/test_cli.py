@@ -259,7 +259,29 @@ def test_shell_completion_completes_commands_and_formats():
     assert run(env=env).stdout.split() == ["check"]
     env = {"_PHARMCHECK_COMPLETE": "complete_bash", "COMP_WORDS": "pharmcheck check --format ", "COMP_CWORD": "3"}
     assert run(env=env).stdout.split() == ["text", "json", "html"]
-    assert "_pharmcheck_completion" in run("--show-completion", "bash").stdout
+    assert "_pharmcheck_completion" in run("completion", "bash").stdout
+    env = {"_PHARMCHECK_COMPLETE": "complete_bash", "COMP_WORDS": "pharmcheck completion ", "COMP_CWORD": "2"}
+    assert run(env=env).stdout.split() == ["bash", "zsh", "fish", "powershell"]
+
+
+def test_completion_works_from_sh_and_names_what_it_cannot_tell(tmp_path):
+    """Under sh (make, CI, a Dockerfile's RUN) typer's own options gave up, even with the shell named."""
+    def sh(command: str, **env: str) -> subprocess.CompletedProcess:
+        full = {k: v for k, v in os.environ.items() if k != "SHELL"} | env
+        return subprocess.run(["sh", "-c", f"{sys.executable} -m pharmcheck {command}"], capture_output=True, text=True,
+                              env=full, cwd=REPO, timeout=60)
+
+    assert "_pharmcheck_completion" in sh("completion bash").stdout
+    assert "#compdef pharmcheck" in sh("completion zsh").stdout
+    shown = sh("--show-completion", SHELL="/bin/bash")  # sh runs it: the login shell's name decides
+    assert shown.returncode == 0 and "_pharmcheck_completion" in shown.stdout
+    for command in ("--show-completion", "completion tcsh"):
+        refused = sh(command, SHELL="/bin/sh")
+        assert refused.returncode == ExitStatus.USAGE and refused.stdout == ""
+        assert refused.stderr.count("\n") == 1 and refused.stderr.startswith("pharmcheck: ") and "completion bash" in refused.stderr
+    installed = sh("completion bash --install", HOME=str(tmp_path))
+    assert installed.returncode == 0, installed.stderr
+    assert "_pharmcheck_completion" in (tmp_path / ".bash_completions" / "pharmcheck.sh").read_text()
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "html"])
@@ -278,6 +300,18 @@ def test_output_file_in_each_format(tmp_path, fmt):
     else:
         assert text.startswith("LIKELY ROGUE: ") and "\x1b[" not in text
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left behind
+
+
+def test_a_report_file_gets_the_mode_a_file_written_in_place_would(tmp_path):
+    """The report is written to a private temporary file and renamed: it must not stay private (0600)."""
+    out = tmp_path / "report.html"
+    proc = subprocess.run(["sh", "-c", f"umask 022 && {sys.executable} -m pharmcheck check examples/cheap-meds-24 -o {out}"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == ExitStatus.LIKELY_ROGUE, proc.stderr
+    assert out.stat().st_mode & 0o777 == 0o644
+    out.chmod(0o640)  # a file replaced keeps its mode
+    run("check", "examples/cheap-meds-24", "-o", str(out))
+    assert out.stat().st_mode & 0o777 == 0o640
 
 
 def test_format_json_is_the_same_as_json():
