@@ -145,3 +145,45 @@ def test_a_killed_dask_worker_loses_no_record(serve, tmp_path) -> None:
         return None
 
     _kill_mid_run(serve, tmp_path, ("--cluster", "local:2", "-c", "6"), worker)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to pharmcheck", "Ctrl-C to the process group"])
+def test_an_interrupted_dask_audit_ends_with_no_traceback_and_no_process_left(serve, tmp_path, how) -> None:
+    """Interrupted, the audit used to print Dask's "Error in callback" tracebacks (a task's end handed to a
+    closed event loop), each worker's KeyboardInterrupt traceback (Ctrl-C reaches the whole group) and
+    the workers' warnings about cancelled tasks."""
+    pytest.importorskip("distributed")
+    slow = [serve(routes={"/": page(ROGUE)}, delay=0.4) for _ in range(3)]
+    listing = tmp_path / "slow.txt"
+    listing.write_text("".join(f"{s.url}?p={i}\n" for i in range(20) for s in slow))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pharmcheck", "audit", "--allow-private", "--ignore-robots", str(listing), "-q", "-o", str(out),
+         "--cluster", "local:2", "-c", "4"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 2):
+            time.sleep(0.1)
+        family = [proc.pid, *_descendants(proc.pid)]
+        if how.startswith("SIGTERM"):
+            proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and all(line.startswith("pharmcheck: ") for line in err.splitlines()), err
+    time.sleep(1)
+    assert not [p for p in family if _running(p)], "a process of the run was left behind"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(") ", 1)[1][0] != "Z"  # a zombie has ended: only its parent's wait is missing
+    except (OSError, IndexError):
+        return False

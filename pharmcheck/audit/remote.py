@@ -249,9 +249,26 @@ class DaskCluster:
             raise RuntimeError("--cluster needs Dask: pip install 'pharmcheck[cluster]'") from None
         self.args = (config, fmt, rule_ids)
         self._cluster = None
+        if "DASK_LOGGING__DISTRIBUTED" not in os.environ:
+            import logging
+
+            logging.getLogger("distributed").setLevel(logging.ERROR)  # the client's side of the same
         if address == "local" or address.startswith("local:"):
             n = int(address.split(":", 1)[1]) if ":" in address else (local_workers or os.cpu_count() or 1)
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=4, processes=True, host="127.0.0.1", dashboard_address=None)
+            # The workers ignore Ctrl-C, as pharmcheck's own do (they end with the run, when it closes the
+            # cluster): a Ctrl-C at the terminal reaches the whole process group, and each Dask worker
+            # printed its KeyboardInterrupt traceback. Ignored signals stay ignored in the spawned workers.
+            # Their log lines (a task cancelled as the run ends: WARNING) are Dask's business, not the
+            # terminal's: errors only, read by each worker process at its start from the environment.
+            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=4, processes=True, host="127.0.0.1",
+                                             dashboard_address=None)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
             self.client = Client(self._cluster)
         else:
             self.client = Client(address, timeout=30)
@@ -266,7 +283,12 @@ class DaskCluster:
                 value, error = f.result(), None
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
                 value, error = None, exc
-            loop.call_soon_threadsafe(_settle, settled, value, error)
+            if loop.is_closed():
+                return  # the run has ended (interrupted, stopped): nobody waits for this site any more
+            try:
+                loop.call_soon_threadsafe(_settle, settled, value, error)
+            except RuntimeError:  # the loop closed between the test and the call
+                pass
 
         future.add_done_callback(done)
         return await settled
