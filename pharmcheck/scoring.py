@@ -8,7 +8,8 @@ rules that had something to judge (a rule with nothing to judge gets no weight r
 times 100. A few serious faults that are not marks of a rogue shop (a certificate the browser refuses, a
 payment form over plain HTTP) are marked ``at_most_caution``: with one of them a site is never "likely
 legitimate", whatever its score; so does a rule that failed inside pharmcheck (its ``<rule>-error``
-outcome is listed among the cautions). The table is printed for users by ``pharmcheck rules --scoring`` and in docs/scoring.md.
+outcome is listed among the cautions, and the rule scores 0 at its full weight: a failure never raises the
+score). The table is printed for users by ``pharmcheck rules --scoring`` and in docs/scoring.md.
 
 Change anything here and bump SCORING_VERSION: a report names the version that graded it.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SCORING_VERSION = "2"
+SCORING_VERSION = "3"  # 3: a rule that failed inside pharmcheck counts as failing (score 0), not as weightless
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,11 @@ def grade(outcome: str) -> Grade:
 
 
 def rule_score(findings: list[dict[str, Any]]) -> float | None:
-    scores = [g.score for g in (grade(f["outcome"]) for f in findings if f["status"] != "error") if g.score is not None]
+    if any(f["status"] == "error" for f in findings):
+        # A check that failed inside pharmcheck: what it would have said is unknown, so it counts as the worst
+        # it could say, at its full weight. Dropped, its weight would let the rest raise the score.
+        return 0.0
+    scores = [g.score for g in (grade(f["outcome"]) for f in findings) if g.score is not None]
     if not scores:
         return None
     return sum(scores) / len(scores)

@@ -113,6 +113,32 @@ def test_a_crashing_rule_never_leaves_a_site_likely_legitimate(monkeypatch):
     assert "cross-border-error" in report["verdict"]["cautions"]
 
 
+@pytest.mark.parametrize("example", ["cheap-meds-24", "sunrise-pharmacy"])
+def test_a_crashing_rule_never_raises_the_score(monkeypatch, example):
+    """Its weight once fell away: on a rogue shop a crash of the prescription rule took the score from 15 to
+    20, of the pharmacist or prices rule to 17. A failed rule now counts as failing, at its full weight."""
+    from pharmcheck.engine import analyze
+    from pharmcheck.fetch import FetchConfig
+    from pharmcheck.saved import read_saved
+
+    folder = Path(__file__).resolve().parent.parent / "examples" / example
+    base = analyze(read_saved(str(folder), folder, FetchConfig()))
+
+    def boom(_site):
+        raise ValueError("a bug")
+        yield  # pragma: no cover
+
+    for module in load_rules():
+        if module.ID == "online-pharmacy":
+            continue  # the gate: when it fails the site is graded as a pharmacy (test_kinds)
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "check", boom)
+            report = analyze(read_saved(str(folder), folder, FetchConfig()))
+        assert report["verdict"]["score"] <= base["verdict"]["score"], module.ID
+        assert f"{module.ID}-error" in report["verdict"]["cautions"]
+        assert report["verdict"]["code"] != "likely-legitimate"
+
+
 def test_a_judged_site_leaves_nothing_behind():
     """Every per-page cache is keyed weakly on the page: once a site's report is made and the site let go,
     none of its pages is alive. A cached value holding its own page strongly (as PageFacts once did) kept
