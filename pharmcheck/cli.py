@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -194,7 +195,11 @@ def check(
 
             settle_for_one_check()  # rules loaded, then gc.freeze(): this process checks one site and exits
         gc.enable()
-        report = check_sync(target, config)
+        try:
+            report = check_sync(target, config)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see main): typer would end with 130 and no word
+            _err("interrupted: nothing was judged")
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
     invalid = report["error"] is not None and report["error"]["kind"] == "invalid-input"
     to_file = output is not None and str(output) != "-"
     if form is Format.json:
@@ -446,6 +451,10 @@ def _usage_line(exc) -> str:
     return f"{message} (try '{command} -h')"
 
 
+def _terminated(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: never a traceback, always a documented exit code; usage errors in one line."""
     from typer.main import get_command
@@ -460,6 +469,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     command = get_command(app)
     install(command)  # the parameters read without pydantic (60-80 ms of each start)
     if argv is None:  # pharmcheck's own process (the console script, python -m pharmcheck)
+        # SIGTERM (kill, a service manager, a CI timeout) ends a check as Ctrl-C does: one line, exit 130.
+        # (An audit puts its own handlers in place for its run: it finishes the records it can.)
+        signal.signal(signal.SIGTERM, _terminated)
         # The start makes a few hundred thousand objects that live as long as the process (modules, tables,
         # patterns): the collector's passes over them find nothing and cost 20-40 ms of a check. Paused
         # here, enabled again by the command (check: once its rules are loaded and frozen, see _root).

@@ -426,3 +426,21 @@ def test_output_file_name_says_the_format_when_none_is_given(tmp_path):
         assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
     proc = run("check", "examples/cheap-meds-24", "-f", "text", "-o", str(tmp_path / "forced.html"))
     assert (tmp_path / "forced.html").read_text(encoding="utf-8").startswith("LIKELY ROGUE: ")
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_check_stopped_by_ctrl_c_or_sigterm_says_so_in_one_line(sig):
+    """typer turned Ctrl-C into exit 130 with no word, and SIGTERM killed the check (-15) without one."""
+    import signal
+    import time
+
+    from tests.servers import SilentListener
+
+    with SilentListener("127.0.0.1") as silent:
+        proc = subprocess.Popen([sys.executable, "-m", "pharmcheck", "check", silent.url, "--timeout", "60"], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(3)  # started, and waiting on the silent server
+        os.killpg(proc.pid, getattr(signal, sig))
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    assert out == "" and err.splitlines() == ["pharmcheck: interrupted: nothing was judged"]
