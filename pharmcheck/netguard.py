@@ -224,7 +224,7 @@ def environment_proxies() -> dict[str, str | None]:
 
     data = getattr(os.environ, "_data", None)
     if not isinstance(data, dict):
-        return get_environment_proxies()
+        return _without_ranges(get_environment_proxies())
     if data and isinstance(next(iter(data)), bytes):  # POSIX: the raw bytes, nothing decoded
         key = tuple(sorted((k, v) for k, v in data.items() if k[-6:].lower() == b"_proxy" or k == b"REQUEST_METHOD"))
     else:
@@ -233,8 +233,33 @@ def environment_proxies() -> dict[str, str | None]:
     if found is None:
         if len(_ENV_PROXIES) > 64:
             _ENV_PROXIES.clear()
-        found = _ENV_PROXIES[key] = get_environment_proxies()
+        found = _ENV_PROXIES[key] = _without_ranges(get_environment_proxies())
     return found
+
+
+def _without_ranges(proxies: dict[str, str | None]) -> dict[str, str | None]:
+    """httpx's map less the NO_PROXY ranges it made patterns of ("all://10.0.0.0/8" never matches, and
+    "[::1]/128" is no URL at all): :func:`no_proxy_networks` reads them."""
+    return {key: url for key, url in proxies.items() if "/" not in key.split("://", 1)[-1]}
+
+
+def no_proxy_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The address ranges of ``NO_PROXY`` / ``no_proxy`` in CIDR notation (``10.0.0.0/8``, ``fd00::/8``), which
+    curl (7.86 on) honours and httpx reads as host names that never match: an IP address in one of them is
+    fetched directly, as curl does. Host names are not resolved for this (curl does not either)."""
+    import os
+
+    out = []
+    for name in ("NO_PROXY", "no_proxy"):
+        for entry in os.environ.get(name, "").split(","):
+            entry = entry.strip().strip("[]")
+            if "/" not in entry or "://" in entry:
+                continue
+            try:
+                out.append(ipaddress.ip_network(entry.replace("]/", "/"), strict=False))
+            except ValueError:
+                continue
+    return tuple(dict.fromkeys(out))
 
 
 class GuardedClient(httpx.AsyncClient):
@@ -253,8 +278,20 @@ class GuardedClient(httpx.AsyncClient):
 
     def _get_proxy_map(self, proxy: typing.Any, allow_env_proxies: bool) -> dict[str, httpx.Proxy | None]:
         if proxy is None and allow_env_proxies:
+            self._direct_networks = no_proxy_networks()
             return {key: None if url is None else httpx.Proxy(url=url) for key, url in environment_proxies().items()}
         return super()._get_proxy_map(proxy, allow_env_proxies)
+
+    def _transport_for_url(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
+        networks = getattr(self, "_direct_networks", ())
+        if networks:
+            try:
+                address = ipaddress.ip_address(url.host)
+            except ValueError:
+                address = None
+            if address is not None and any(address.version == n.version and address in n for n in networks):
+                return self._transport  # NO_PROXY=10.0.0.0/8: an address in the range goes direct
+        return super()._transport_for_url(url)
 
     def _init_transport(self, verify: typing.Any = True, cert: typing.Any = None, trust_env: bool = True, http1: bool = True, http2: bool = False, limits: httpx.Limits = httpx.Limits(), transport: typing.Any = None) -> httpx.AsyncBaseTransport:
         if transport is not None:

@@ -204,6 +204,14 @@ def test_https_proxy_from_the_environment_is_used(serve, ca_bundle, monkeypatch)
         monkeypatch.setenv("NO_PROXY", "127.0.0.2")
         report = check_sync(shop.url, FetchConfig(ca_file=str(ca_bundle), probe_http=False))
         assert report["error"] is None and len(proxy.lines) == seen
+        # NO_PROXY names its range in CIDR notation, as curl (7.86 on) reads it: direct (httpx alone ignored it)
+        for ranges in ("127.0.0.0/8", "example.org, 127.0.0.0/30", "[::1]/128,127.0.0.2/32"):
+            monkeypatch.setenv("NO_PROXY", ranges)
+            report = check_sync(shop.url, FetchConfig(ca_file=str(ca_bundle), probe_http=False))
+            assert report["error"] is None and len(proxy.lines) == seen, ranges
+        monkeypatch.setenv("NO_PROXY", "10.0.0.0/8, 127.0.0.4/30")  # a range without the host: through the proxy
+        report = check_sync(shop.url, FetchConfig(ca_file=str(ca_bundle), probe_http=False))
+        assert report["error"] is None and len(proxy.lines) > seen
 
 
 def test_http_proxy_and_explicit_proxy(serve, monkeypatch) -> None:
