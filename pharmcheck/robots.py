@@ -139,7 +139,7 @@ class RobotsBook:
 
     async def allowed_pages(self, client: "httpx.AsyncClient", chosen: list[tuple[str, str]], config: "FetchConfig", deadline: float) -> list[tuple[str, str]]:
         """The chosen (url, role) pages that robots.txt allows; the others are listed in the record."""
-        from .fetch import FetchError
+        from .transfer import FetchError
 
         allowed = []
         for url, role in chosen:
@@ -155,7 +155,7 @@ class RobotsBook:
 
     async def check(self, client: "httpx.AsyncClient", url: str, config: "FetchConfig", deadline: float) -> None:
         """Raise FetchError("robots-disallowed" or "robots-unreachable") unless ``url`` may be requested."""
-        from .fetch import FetchError
+        from .transfer import FetchError
 
         if _READING_ROBOTS.get() or urlsplit(url).path == "/robots.txt":
             return

@@ -23,7 +23,7 @@ def ssl_context(ca_file: str | None = None, verify: bool = True, trust_env: bool
     ``SSL_CERT_DIR`` when set (as curl, OpenSSL and httpx read them); ``ca_file`` adds to either."""
     import os
 
-    from .fetch import FetchError
+    from .transfer import FetchError
 
     env_file = os.environ.get("SSL_CERT_FILE") if trust_env else None
     env_dir = os.environ.get("SSL_CERT_DIR") if trust_env and not env_file else None
