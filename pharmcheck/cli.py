@@ -18,6 +18,7 @@ from typing import Any, Optional
 import typer
 
 from . import __version__
+from . import completion as _completion
 from .exitcodes import VERDICT_EXIT, ExitStatus
 
 app = typer.Typer(
@@ -65,39 +66,9 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
-
-
-def _completion_shell(value: str) -> str:
-    """The shell named, else the one pharmcheck runs in, else $SHELL's: typer's own options give up when
-    the parent is sh (a Makefile, CI, a Dockerfile's RUN), with no way to name the shell."""
-    name = value.strip().lower()
-    if not name:
-        from typer._completion_shared import _get_shell_name
-
-        name = (_get_shell_name() or "").lower()
-        if name not in _SHELLS:
-            name = os.path.basename(os.environ.get("SHELL", "")).lower()
-    if name not in _SHELLS:
-        what = f"shell {name!r} is not supported" if name else "cannot tell which shell this is"
-        raise _usage(f"{what}: name one of {', '.join(_SHELLS[:4])}, e.g. 'pharmcheck completion bash'", command="completion")
-    return name
-
-
-def _complete(shell: str, install: bool) -> None:
-    from typer._completion_shared import get_completion_script
-    from typer._completion_shared import install as install_script
-
-    if install:
-        shell, path = install_script(shell=shell, prog_name="pharmcheck", complete_var="_PHARMCHECK_COMPLETE")
-        typer.echo(f"{shell} completion installed in {path}; it takes effect in a new terminal")
-    else:
-        typer.echo(get_completion_script(prog_name="pharmcheck", complete_var="_PHARMCHECK_COMPLETE", shell=shell))
-
-
 def _completion_flag(ctx: typer.Context, param: Any, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        _complete(_completion_shell(""), install=param.name == "install_completion")
+        _completion.complete(_completion.shell_named("", _usage), install=param.name == "install_completion")
         raise typer.Exit(0)
 
 
@@ -248,11 +219,11 @@ def check(
 
 @app.command()
 def completion(
-    shell: str = typer.Argument("", metavar="SHELL", autocompletion=lambda: list(_SHELLS[:4]), help="bash, zsh, fish or powershell (default: the shell you are in, else $SHELL)."),
+    shell: str = typer.Argument("", metavar="SHELL", autocompletion=lambda: list(_completion.SHELLS[:4]), help="bash, zsh, fish or powershell (default: the shell you are in, else $SHELL)."),
     install: bool = typer.Option(False, "--install", help="Install the script where the shell reads it, instead of printing it."),
 ) -> None:
     """Print (or --install) the shell completion script: commands, options and their choices complete with Tab."""
-    _complete(_completion_shell(shell), install=install)
+    _completion.complete(_completion.shell_named(shell, _usage), install=install)
 
 
 @app.command()
