@@ -162,7 +162,9 @@ def analyze_within(raw: RawSite, seconds: float | None) -> dict[str, Any]:
             return analyze(raw)
     except AnalysisTimeout as exc:
         raw.error, raw.error_kind = str(exc), "analysis-timeout"
-        raw.notes.append(f"judging stopped after {time.monotonic() - started:.1f} s: no verdict rests on part of the pages")
+        judged = time.monotonic() - started
+        raw.elapsed_ms = (raw.elapsed_ms or 0) + round(judged * 1000)  # the time spent on the site, judging included
+        raw.notes.append(f"judging stopped after {judged:.1f} s: no verdict rests on part of the pages")
         return build_report(raw, None, [], {"verdict": "could-not-check", "score": None, "critical": []})
 
 

@@ -56,6 +56,7 @@ def test_analysis_past_its_budget_could_not_check_and_says_why() -> None:
     assert time.process_time() - started < 3
     assert report["verdict"]["code"] == "could-not-check"
     assert report["error"]["kind"] == "analysis-timeout" and "longer than" in report["error"]["message"]
+    assert report["elapsed_ms"] >= 500  # the time spent on the site counts the judging it was stopped in
     # Within budget, the same engine judges as usual.
     assert analyze_within(raw_of(slow_catalogue(50)), 30)["verdict"]["code"] == "likely-rogue"
 
@@ -222,6 +223,7 @@ def test_an_audit_goes_on_past_a_site_too_slow_to_judge(serve, tmp_path) -> None
     records = sorted((json.loads(x) for x in proc.stdout.splitlines()), key=lambda r: r["audit"]["line"])
     assert [r["audit"]["line"] for r in records] == [1, 2]
     assert records[0]["error"]["kind"] == "analysis-timeout"
+    assert records[0]["elapsed_ms"] >= 2500  # fetching, and the judging stopped when the site's 4 s were spent
     assert records[1]["verdict"]["code"] == "likely-rogue"
 
 

@@ -439,6 +439,7 @@ class Auditor(ProgressMixin):
         budget = max(reserve, self.o.fetch.site_budget - (raw.elapsed_ms or 0) / 1000)
         args = (raw, audit, self.codec.name, self._rule_ids, budget)
         kind = "internal-error"
+        started = time.monotonic()
         for attempt in (1, 2):
             try:
                 if self.pool is None or raw.error is not None:
@@ -455,6 +456,7 @@ class Auditor(ProgressMixin):
                 message = f"pharmcheck failed while judging this site ({exc})"
                 break
         report = error_report(raw.requested, message, kind)
+        report["elapsed_ms"] = (raw.elapsed_ms or 0) + round((time.monotonic() - started) * 1000)  # fetching and judging
         return self.codec.encode(report, audit), report_info(report)
 
     # -- writing ---------------------------------------------------------------------------
