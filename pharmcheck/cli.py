@@ -98,7 +98,7 @@ def _config(max_pages: int, timeout: float, ca_bundle: Optional[Path], **extra):
 
 def _usage(message: str, command: str = "check") -> typer.Exit:
     """A usage error of pharmcheck's own, in the one-line form click's are given (see main)."""
-    _err(f"{message} (try '{' '.join(('pharmcheck', command)) if command else 'pharmcheck'} -h')")
+    _err(f"{message} (try 'pharmcheck {command} -h')")
     return typer.Exit(ExitStatus.USAGE)
 
 

@@ -208,11 +208,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-_ENV_PROXIES: dict[tuple, dict[str, str | None]] = {}
+Networks = tuple  # of ipaddress.IPv4Network / IPv6Network
+_ENV_PROXIES: dict[tuple, tuple[dict[str, str | None], Networks]] = {}
 
 
-def environment_proxies() -> dict[str, str | None]:
-    """httpx's reading of the proxy variables, once per distinct set of them.
+def environment_proxies() -> tuple[dict[str, str | None], Networks]:
+    """httpx's reading of the proxy variables, and the ``NO_PROXY`` ranges, once per distinct set of them.
 
     httpx reads them for every client it builds, through urllib, which decodes the whole environment each
     time: a quarter of a millisecond a site, a seventh of the main process's work for an audit line that
@@ -220,11 +221,9 @@ def environment_proxies() -> dict[str, str | None]:
     ignore ``HTTP_PROXY``), so a change to them is seen."""
     import os
 
-    from httpx._utils import get_environment_proxies
-
     data = getattr(os.environ, "_data", None)
     if not isinstance(data, dict):
-        return _without_ranges(get_environment_proxies())
+        return _read_environment()
     if data and isinstance(next(iter(data)), bytes):  # POSIX: the raw bytes, nothing decoded
         key = tuple(sorted((k, v) for k, v in data.items() if k[-6:].lower() == b"_proxy" or k == b"REQUEST_METHOD"))
     else:
@@ -233,33 +232,30 @@ def environment_proxies() -> dict[str, str | None]:
     if found is None:
         if len(_ENV_PROXIES) > 64:
             _ENV_PROXIES.clear()
-        found = _ENV_PROXIES[key] = _without_ranges(get_environment_proxies())
+        found = _ENV_PROXIES[key] = _read_environment()
     return found
 
 
-def _without_ranges(proxies: dict[str, str | None]) -> dict[str, str | None]:
-    """httpx's map less the NO_PROXY ranges it made patterns of ("all://10.0.0.0/8" never matches, and
-    "[::1]/128" is no URL at all): :func:`no_proxy_networks` reads them."""
-    return {key: url for key, url in proxies.items() if "/" not in key.split("://", 1)[-1]}
-
-
-def no_proxy_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """The address ranges of ``NO_PROXY`` / ``no_proxy`` in CIDR notation (``10.0.0.0/8``, ``fd00::/8``), which
-    curl (7.86 on) honours and httpx reads as host names that never match: an IP address in one of them is
-    fetched directly, as curl does. Host names are not resolved for this (curl does not either)."""
+def _read_environment() -> tuple[dict[str, str | None], Networks]:
+    """httpx's map of proxies, less the ``NO_PROXY`` ranges it made patterns of ("all://10.0.0.0/8" never
+    matches, and "[::1]/128" is no URL at all), and those ranges read as curl (7.86 on) reads them: an IP
+    address in one of them is fetched directly. Host names are not resolved for this (curl does not either)."""
     import os
 
-    out = []
+    from httpx._utils import get_environment_proxies
+
+    proxies = {key: url for key, url in get_environment_proxies().items() if "/" not in key.split("://", 1)[-1]}
+    ranges = []
     for name in ("NO_PROXY", "no_proxy"):
         for entry in os.environ.get(name, "").split(","):
             entry = entry.strip().strip("[]")
             if "/" not in entry or "://" in entry:
                 continue
             try:
-                out.append(ipaddress.ip_network(entry.replace("]/", "/"), strict=False))
+                ranges.append(ipaddress.ip_network(entry.replace("]/", "/"), strict=False))
             except ValueError:
                 continue
-    return tuple(dict.fromkeys(out))
+    return proxies, tuple(dict.fromkeys(ranges))
 
 
 class GuardedClient(httpx.AsyncClient):
@@ -274,16 +270,17 @@ class GuardedClient(httpx.AsyncClient):
         self._policy = policy
         self._ssl = ssl_context
         self._proxy_names: dict[int, str] = {}  # id of a proxy transport -> its URL, for error messages
+        self._direct_networks: Networks = ()  # NO_PROXY's ranges, set with the proxies from the environment
         super().__init__(verify=ssl_context, limits=limits, **kwargs)
 
     def _get_proxy_map(self, proxy: typing.Any, allow_env_proxies: bool) -> dict[str, httpx.Proxy | None]:
         if proxy is None and allow_env_proxies:
-            self._direct_networks = no_proxy_networks()
-            return {key: None if url is None else httpx.Proxy(url=url) for key, url in environment_proxies().items()}
+            proxies, self._direct_networks = environment_proxies()
+            return {key: None if url is None else httpx.Proxy(url=url) for key, url in proxies.items()}
         return super()._get_proxy_map(proxy, allow_env_proxies)
 
     def _transport_for_url(self, url: httpx.URL) -> httpx.AsyncBaseTransport:
-        networks = getattr(self, "_direct_networks", ())
+        networks = self._direct_networks
         if networks:
             try:
                 address = ipaddress.ip_address(url.host)
